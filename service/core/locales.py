@@ -38,7 +38,9 @@ def parse_tag(tag: str) -> Tag:
     """Parse "ru", "en_gb", "kk-latn-KZ" into a Tag with canonical casing."""
     m = _TAG.match(tag.strip()) if isinstance(tag, str) else None
     if not m:
-        raise InvalidLanguageTag(f"invalid language tag {tag!r} (expected e.g. 'ru', 'en-GB', 'kk-Latn')")
+        raise InvalidLanguageTag(
+            f"invalid language tag {tag!r} (expected e.g. 'ru', 'en-GB', 'kk-Latn')"
+        )
     script = m["script"].title() if m["script"] else None
     region = m["region"].upper() if m["region"] else None
     return Tag(m["lang"].lower(), script, region)

@@ -1,0 +1,145 @@
+"""Russian case forms of glossary names, generated so the matcher can link inflected copy.
+
+Russian copy inflects names ("встретился с Токаевым", "визит Ма Синжуя"). Lemmatizing the text
+is unsafe (a daughter's surname can lemmatize to her father's), so audarma goes the other way:
+every glossary name is declined once, and the forms are added to the matcher as links that
+are never rewritten.
+"""
+
+from __future__ import annotations
+
+CASES = ("gen", "dat", "acc", "ins", "prep")
+_VOWELS = set("аеёиоуыэюя")
+_HUSHING = set("жшчщц")
+_VELAR_HUSHING = set("гкхжшчщ")
+_FEMININE_SURNAME = ("ова", "ева", "ёва", "ина", "ына")
+
+
+def _forms(**by_case: str | tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return {case: (v,) if isinstance(v, str) else v for case, v in by_case.items()}
+
+
+def decline_masculine(word: str, surname: bool = False) -> dict[str, tuple[str, ...]]:
+    """Case forms of one masculine name or place word."""
+    low = word.lower()
+    if not low or low[-1] in "оеиуыэю":
+        return {}  # Си, Ли, Шойгу, Мехико: indeclinable
+    if low.endswith(("ов", "ев", "ёв", "ин", "ын")):
+        # Russian-style surnames take -ым; foreign words ending the same way (Цзиньпин,
+        # Берлин) take -ом. Both are generated because a name's origin is not known here.
+        ins = (word + "ым", word + "ом") if surname else (word + "ом", word + "ым")
+        return _forms(gen=word + "а", dat=word + "у", acc=word + "а", ins=ins, prep=word + "е")
+    if low.endswith(("ский", "цкий")):
+        stem = word[:-2]
+        return _forms(gen=stem + "ого", dat=stem + "ому", acc=stem + "ого", ins=stem + "им",
+                      prep=stem + "ом")
+    if low.endswith(("ый", "ой")):
+        stem = word[:-2]
+        return _forms(gen=stem + "ого", dat=stem + "ому", acc=stem + "ого", ins=stem + "ым",
+                      prep=stem + "ом")
+    if low.endswith("ий"):
+        stem = word[:-1]
+        return _forms(gen=stem + "я", dat=stem + "ю", acc=stem + "я", ins=stem + "ем",
+                      prep=stem + "и")
+    if low[-1] in "йь":
+        stem = word[:-1]
+        return _forms(gen=stem + "я", dat=stem + "ю", acc=stem + "я", ins=stem + "ем",
+                      prep=stem + "е")
+    if low[-1] == "а":
+        return _decline_a(word)
+    if low[-1] == "я":
+        return _decline_ya(word)
+    ins = word + "ем" if low[-1] in _HUSHING else word + "ом"
+    return _forms(gen=word + "а", dat=word + "у", acc=word + "а", ins=ins, prep=word + "е")
+
+
+def decline_feminine(word: str) -> dict[str, tuple[str, ...]]:
+    low = word.lower()
+    if low.endswith(_FEMININE_SURNAME):
+        stem = word[:-1]
+        return _forms(gen=stem + "ой", dat=stem + "ой", acc=stem + "у", ins=stem + "ой",
+                      prep=stem + "ой")
+    if low.endswith(("ская", "цкая", "ая")):
+        stem = word[:-2]
+        return _forms(gen=stem + "ой", dat=stem + "ой", acc=stem + "ую", ins=stem + "ой",
+                      prep=stem + "ой")
+    if low.endswith("а"):
+        return _decline_a(word)
+    if low.endswith("я"):
+        return _decline_ya(word)
+    return {}  # Мехрибан, Айгерим: consonant-final women's names do not decline
+
+
+def _decline_a(word: str) -> dict[str, tuple[str, ...]]:
+    stem = word[:-1]
+    gen = stem + ("и" if stem[-1:].lower() in _VELAR_HUSHING else "ы")
+    ins = stem + ("ей" if stem[-1:].lower() in _HUSHING else "ой")
+    return _forms(gen=gen, dat=stem + "е", acc=stem + "у", ins=ins, prep=stem + "е")
+
+
+def _decline_ya(word: str) -> dict[str, tuple[str, ...]]:
+    stem = word[:-1]
+    if word.lower().endswith("ия"):
+        return _forms(gen=stem + "и", dat=stem + "и", acc=stem + "ю", ins=stem + "ей",
+                      prep=stem + "и")
+    return _forms(gen=stem + "и", dat=stem + "е", acc=stem + "ю", ins=stem + "ей",
+                  prep=stem + "е")
+
+
+def _is_feminine_person(tokens: list[str]) -> bool:
+    last = tokens[-1].lower()
+    if last.endswith(_FEMININE_SURNAME) or last.endswith(("ская", "цкая")):
+        return True
+    # A given name in -а/-я with a surname that is not a masculine -ов/-ев/-ин form.
+    # Two-letter tokens are Chinese or Korean syllables (Ма, Ли), not given names.
+    first = tokens[0].lower()
+    return (
+        len(tokens) > 1
+        and len(first) > 2
+        and first[-1:] in "ая"
+        and not last.endswith(("ов", "ев", "ин"))
+    )
+
+
+def _decline_token(token: str, feminine: bool, surname: bool) -> dict[str, tuple[str, ...]]:
+    # Only the last part of a hyphenated name declines: Касым-Жомарта, Оюун-Эрдэнэ.
+    head, sep, tail = token.rpartition("-")
+    word = tail if sep else token
+    if len(word) <= 2:
+        return {}  # Ма, Ли, Ху: one-syllable Chinese names do not decline
+    forms = decline_feminine(word) if feminine else decline_masculine(word, surname=surname)
+    if sep:
+        return {case: tuple(f"{head}-{f}" for f in values) for case, values in forms.items()}
+    return forms
+
+
+def person_forms(name: str) -> set[str]:
+    """Oblique-case forms of a person's Russian name (every token in the same case)."""
+    tokens = name.split()
+    if not tokens:
+        return set()
+    feminine = _is_feminine_person(tokens)
+    declined = [
+        _decline_token(t, feminine, surname=(i == len(tokens) - 1 and len(tokens) > 1))
+        for i, t in enumerate(tokens)
+    ]
+    forms: set[str] = set()
+    for case in CASES:
+        options: list[list[str]] = [[]]
+        for token, table in zip(tokens, declined, strict=True):
+            choices = table.get(case, (token,))
+            options = [prefix + [c] for prefix in options for c in choices]
+        forms.update(" ".join(parts) for parts in options)
+    forms.discard(name)
+    return forms
+
+
+def place_forms(name: str) -> set[str]:
+    """Oblique-case forms of a one-word place or organization name (Казахстан, Россия)."""
+    if " " in name or name.isupper():
+        return set()  # multi-word names need adjective agreement; acronyms do not decline
+    low = name.lower()
+    if low.endswith("ь"):
+        return set()  # gender unknown: Сибирь (fem) and Тобольск-like forms differ
+    forms = decline_masculine(name)
+    return {f for values in forms.values() for f in values} - {name}

@@ -1,0 +1,697 @@
+"""Name normalization: link glossary names in copy, fix certain misspellings, suggest the rest.
+
+Three stages, cheapest first:
+1. exact: every canonical name, variant, short form and Russian case form, folded, in one
+   Aho-Corasick automaton; one pass over the folded article finds them all.
+2. partial: a bare given or family name that belongs to somebody already named in full
+   earlier in the same article.
+3. fuzzy: capitalized runs the first two stages left alone, looked up through consonant-skeleton
+   blocks and scored with rapidfuzz.
+
+Precision comes first: a fix is applied only when it is certain; everything else is a
+suggestion (`applied: false`) for the editor.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+import ahocorasick
+from rapidfuzz import fuzz, process
+
+from .folding import fold, phonetic, skeleton
+from .glossary import Entry
+from .inflect_ru import person_forms, place_forms
+
+# Key forms, stored in the automaton value next to the entity index and key language.
+NAME, SHORT, VARIANT, INFLECTED, INFLECTED_SHORT, REVERSED = range(6)
+_FORM_NAMES = ("name", "short", "variant", "inflected", "inflected", "name")
+# The languages audarma reads copy in, and the tags whose names become matcher keys.
+SOURCE_LANGUAGES = ("en", "ru", "kk")
+_KEY_TAGS = ("en", "ru", "kk", "kk-Latn")
+_LANG_INDEX = {tag: i for i, tag in enumerate(_KEY_TAGS)}
+_FULL_FORMS = frozenset({NAME, VARIANT, INFLECTED, REVERSED})
+
+# Fuzzy thresholds (0-100 scale of rapidfuzz).
+SUGGEST_AT = 80.0  # below this nothing is reported
+APPLY_AT = 90.0  # an applied fix needs at least this, plus the checks in _may_apply
+TOKEN_FLOOR = 70.0  # every token of a multi-word name must be at least this similar
+BLOCK_CAP = 20000  # skeleton blocks larger than this say nothing and are skipped
+
+# Automaton values: (target or overflow slot) << 9 | overflow flag << 8 | key length.
+# STORE_INTS keeps no key, so the length travels in the value to recover a match's start.
+_OVERFLOW = 1 << 8
+_MAX_KEY = 255
+
+_IS_PERSON = 1
+_FAMILY_FIRST = 2  # Chinese-style names: the family name is the first token
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words that start capitalized runs in copy but are not names: titles, function words,
+# months. Stripped from the edges of a run before fuzzy lookup.
+_NOT_NAMES = _words(
+    """
+    a an the and or but if of in on at to for from by with as is was are were be been he she it
+    its they them their his her we our you your this that these those there here then also after
+    before during while when where which who whom whose what why how all both each every some
+    many most more such other another one two three four five six seven eight nine ten first
+    second third last next new old not no yes mr mrs ms dr sir madam president presidents prime
+    minister ministers premier chairman chairwoman chair secretary general deputy vice speaker
+    senator governor mayor ambassador envoy leader leaders head chief foreign state party
+    communist people peoples republic national central regional region autonomous city capital
+    government parliament senate council committee ministry office bank union organization
+    organisation cooperation agency news read also more according however meanwhile moreover
+    furthermore thus therefore today yesterday tomorrow january february march april may june
+    july august september october november december monday tuesday wednesday thursday friday
+    saturday sunday north south east west northern southern eastern western kazakh chinese
+    russian uzbek kyrgyz tajik turkmen azerbaijani mongolian sino soviet asian european american
+    british his her said says told noted президент премьер министр министра председатель глава
+    генеральный секретарь партии заместитель вице спикер посол губернатор аким мэр лидер в во на
+    с со по о об из к и а но что как это этот эта также он она они его её их мы вы при после до
+    для за январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь
+    января февраля марта апреля мая июня июля августа сентября октября ноября декабря
+    казахстанский китайский российский республики республика
+    """
+)
+
+_CAP_RUN = re.compile(
+    r"(?<![\w'’\-])"  # not inside a word
+    r"[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁӘҒҚҢӨҰҮҺІ][\w'’]*(?:-[\w'’]+)*"
+    r"(?:[ \t\u00a0]+[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁӘҒҚҢӨҰҮҺІ][\w'’]*(?:-[\w'’]+)*)*"
+)
+_TOKEN = re.compile(r"[^\s]+")
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁӘҒҚҢӨҰҮҺІ"
+_ADJACENT_BEFORE = re.compile(rf"(?<![\w'’-])([{_UPPER}][\w'’-]*)[ \u00a0]+$")
+_ADJACENT_AFTER = re.compile(rf"[ \u00a0]+([{_UPPER}][\w'’-]*)(?![\w'’-])")
+
+# Kazakh attaches case endings to names (Тоқаевпен, Астанада); a match may be followed by one.
+_KAZAKH_SUFFIXES = _words(
+    """
+    тың тің дың дің ның нің қа ке ға ге а е на не та те да де нда нде тан тен дан ден нан нен ты
+    ті ды ді ны ні н пен бен мен ға ге ның ның мен ндағы ндегі дағы дегі тағы тегі
+    """
+)
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place in the text linked to a glossary entity."""
+
+    start: int
+    end: int
+    surface: str
+    entity: str
+    form: str  # name | short | variant | inflected | partial | fuzzy
+
+
+@dataclass(frozen=True)
+class Change:
+    """A fix (applied) or a suggestion (not applied) to one span of the submitted text."""
+
+    start: int
+    end: int
+    original: str
+    replacement: str
+    entity: str
+    kind: str  # variant | fuzzy | partial
+    confidence: float
+    applied: bool
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        if not self.reason:
+            data.pop("reason")
+        return data
+
+
+@dataclass(frozen=True)
+class Normalized:
+    language: str
+    original: str
+    text: str
+    changes: tuple[Change, ...]
+    mentions: tuple[Mention, ...]
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "changes": [c.to_dict() for c in self.changes]}
+
+
+# ----------------------------------------------------------------------------- the index
+
+
+class NameIndex:
+    """Everything the matcher needs, compiled from glossary entries.
+
+    Built once per glossary version and shared read-only. Per-entity data sits in flat lists
+    so a million entities fit in memory; the automaton stores plain integers.
+    """
+
+    def __init__(self) -> None:
+        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self.ids: list[str] = []
+        self.names: dict[str, list[str | None]] = {tag: [] for tag in _KEY_TAGS}
+        self.shorts: dict[str, list[str | None]] = {tag: [] for tag in _KEY_TAGS}
+        self.phonetics: list[str] = []  # "|"-joined phonetic forms of full names
+        self.flags = bytearray()
+        self.blocks: dict[str, array] = {}
+        self.overflow: list[tuple[int, ...]] = []
+        self._index_of: dict[str, int] = {}
+        self.entries: dict[str, Entry] = {}  # kept only when built with keep_entries
+
+    # -- building
+
+    @classmethod
+    def build(cls, entries: Iterable[Entry], keep_entries: bool = True) -> NameIndex:
+        index = cls()
+        for entry in entries:
+            index.add(entry)
+            if keep_entries:
+                index.entries[entry.id] = entry
+        index.automaton.make_automaton()
+        return index
+
+    def add(self, entry: Entry) -> None:
+        idx = len(self.ids)
+        self.ids.append(entry.id)
+        self._index_of[entry.id] = idx
+        is_person = entry.type == "person"
+        flags = _IS_PERSON if is_person else 0
+        for tag in _KEY_TAGS:
+            name = entry.names.get(tag)
+            short = entry.short.get(tag)
+            self.names[tag].append(name)
+            self.shorts[tag].append(short)
+        en_name, en_short = entry.names.get("en"), entry.short.get("en")
+        if is_person and en_name and en_short and en_name.split()[0] == en_short:
+            flags |= _FAMILY_FIRST
+        self.flags.append(flags)
+
+        phonetic_forms: dict[str, None] = {}
+        for tag in _KEY_TAGS:
+            lang = _LANG_INDEX[tag]
+            name = entry.names.get(tag)
+            if name:
+                self._add_key(name, idx, NAME, lang)
+                phonetic_forms[phonetic(name)] = None
+                if tag == "ru":
+                    self._add_russian_forms(name, idx, lang, is_person, entry.type)
+            short = entry.short.get(tag)
+            if short:
+                self._add_key(short, idx, SHORT, lang)
+                if tag == "ru" and is_person:
+                    for form in person_forms(short):
+                        self._add_key(form, idx, INFLECTED_SHORT, lang)
+        for variant in entry.variants:
+            lang = _LANG_INDEX["ru"] if _is_cyrillic(variant) else _LANG_INDEX["en"]
+            self._add_key(variant, idx, VARIANT, lang)
+            phonetic_forms[phonetic(variant)] = None
+        self.phonetics.append("|".join(phonetic_forms))
+        for form in phonetic_forms:
+            for token in form.replace("-", " ").split():
+                if len(token) >= 3:
+                    self._add_block(skeleton(token), idx)
+
+    def _add_russian_forms(self, name: str, idx: int, lang: int, person: bool, kind: str) -> None:
+        if person:
+            for form in person_forms(name):
+                self._add_key(form, idx, INFLECTED, lang)
+            tokens = name.split()
+            if len(tokens) == 2:
+                # Russian lists and official copy put the surname first: "Токаев Касым-Жомарт".
+                self._add_key(f"{tokens[1]} {tokens[0]}", idx, REVERSED, lang)
+        elif kind in ("place", "organization"):
+            for form in place_forms(name):
+                self._add_key(form, idx, INFLECTED, lang)
+
+    def _add_key(self, surface: str, idx: int, form: int, lang: int) -> None:
+        key = fold(surface)
+        if not key.strip() or len(key) > _MAX_KEY:
+            return
+        target = (idx << 6) | (form << 3) | lang
+        existing = self.automaton.get(key, None)
+        if existing is None:
+            self.automaton.add_word(key, (target << 9) | len(key))
+            return
+        targets = self.targets(existing)
+        if target in targets:
+            return
+        # One entity keeps one claim per key (its strongest); different entities share it.
+        mine = [t for t in targets if t >> 6 == idx]
+        if mine and (form not in _FULL_FORMS or any(_form(t) in _FULL_FORMS for t in mine)):
+            return
+        merged = (*(t for t in targets if t >> 6 != idx), target)
+        if existing & _OVERFLOW:
+            self.overflow[existing >> 9] = merged
+        else:
+            self.overflow.append(merged)
+            value = ((len(self.overflow) - 1) << 9) | _OVERFLOW | len(key)
+            self.automaton.add_word(key, value)
+
+    def _add_block(self, key: str, idx: int) -> None:
+        postings = self.blocks.get(key)
+        if postings is None:
+            self.blocks[key] = array("i", (idx,))
+        elif postings[-1] != idx:
+            postings.append(idx)
+
+    # -- lookups
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def index_of(self, entity_id: str) -> int | None:
+        return self._index_of.get(entity_id)
+
+    def targets(self, value: int) -> tuple[int, ...]:
+        """Decode an automaton value into (entity << 6 | form << 3 | language) targets."""
+        if value & _OVERFLOW:
+            return self.overflow[value >> 9]
+        return (value >> 9,)
+
+    def name(self, idx: int, lang: str) -> str | None:
+        tag = lang if lang in self.names else "en"
+        found = self.names[tag][idx]
+        if found is None and tag == "kk":
+            found = self.names["ru"][idx]  # Kazakh copy writes foreign names the Russian way
+        return found
+
+    def short(self, idx: int, lang: str) -> str | None:
+        tag = lang if lang in self.shorts else "en"
+        return self.shorts[tag][idx]
+
+    def is_person(self, idx: int) -> bool:
+        return bool(self.flags[idx] & _IS_PERSON)
+
+    def family_first(self, idx: int) -> bool:
+        return bool(self.flags[idx] & _FAMILY_FIRST)
+
+    def candidates(self, tokens: list[str]) -> set[int]:
+        """Entities sharing a consonant skeleton (or one deletion of it) with any token."""
+        found: set[int] = set()
+        for token in tokens:
+            skel = skeleton(token)
+            if len(skel) < 2:
+                continue
+            keys = {skel}
+            if len(skel) >= 3:
+                keys.update(skel[:i] + skel[i + 1 :] for i in range(len(skel)))
+            for key in keys:
+                postings = self.blocks.get(key)
+                if postings is not None and len(postings) <= BLOCK_CAP:
+                    found.update(postings)
+        return found
+
+
+def _form(value: int) -> int:
+    return (value >> 3) & 7
+
+
+def _lang(value: int) -> str:
+    return _KEY_TAGS[value & 7]
+
+
+def _is_cyrillic(text: str) -> bool:
+    return any("\u0400" <= ch <= "\u04ff" for ch in text)
+
+
+# ----------------------------------------------------------------------------- matching
+
+
+def detect_language(text: str) -> str:
+    """en, ru or kk from the script of the letters (copy comes in these three only)."""
+    sample = text[:4000]
+    cyrillic = sum(1 for ch in sample if "\u0400" <= ch <= "\u04ff")
+    latin = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
+    if cyrillic <= latin:
+        return "en"
+    kazakh = sum(1 for ch in sample if ch in "әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+    return "kk" if kazakh * 200 >= cyrillic else "ru"
+
+
+@dataclass
+class _Hit:
+    start: int
+    end: int
+    idx: int
+    form: int
+    lang: str
+    ambiguous: tuple[int, ...] = ()
+
+
+def find_exact(
+    index: NameIndex, text: str, folded: str | None = None, language: str = "en"
+) -> list[_Hit]:
+    """All whole-word key occurrences, leftmost-longest, non-overlapping."""
+    folded = fold(text) if folded is None else folded
+    n = len(folded)
+    hits: list[_Hit] = []
+    for end_index, value in index.automaton.iter(folded):
+        end = end_index + 1
+        start = end - (value & 0xFF)
+        if start > 0 and folded[start - 1].isalnum():
+            continue
+        if end < n and folded[end].isalnum() and not (
+            language == "kk" and _kazakh_suffix(folded, end)
+        ):
+            continue
+        targets = index.targets(value)
+        first = targets[0]
+        hits.append(_Hit(start, end, first >> 6, _form(first), _lang(first), targets[1:]))
+    # Leftmost-longest: the automaton reports by end position, so sort and sweep.
+    hits.sort(key=lambda h: (h.start, -h.end))
+    chosen: list[_Hit] = []
+    cursor = 0
+    for hit in hits:
+        if hit.start >= cursor:
+            chosen.append(hit)
+            cursor = hit.end
+    return chosen
+
+
+def _kazakh_suffix(folded: str, end: int) -> bool:
+    stop = end
+    while stop < len(folded) and folded[stop].isalpha():
+        stop += 1
+    return folded[end:stop] in _KAZAKH_SUFFIX_KEYS
+
+
+_KAZAKH_SUFFIX_KEYS = frozenset(fold(s) for s in _KAZAKH_SUFFIXES)
+
+
+# ----------------------------------------------------------------------------- normalize
+
+
+def normalize(index: NameIndex, text: str, language: str | None = None) -> Normalized:
+    """Link, fix and flag glossary names in one article."""
+    language = language or detect_language(text)
+    folded = fold(text)
+    state = _Article(index, text, folded, language)
+    state.link_exact(find_exact(index, text, folded, language))
+    state.link_runs()
+    changes = tuple(sorted(state.changes, key=lambda c: (c.start, c.end)))
+    mentions = tuple(sorted(state.mentions, key=lambda m: m.start))
+    return Normalized(language, text, apply_changes(text, changes), changes, mentions)
+
+
+def apply_changes(text: str, changes: Iterable[Change]) -> str:
+    """The text with every applied change written in (changes must not overlap)."""
+    out = []
+    cursor = 0
+    for change in sorted((c for c in changes if c.applied), key=lambda c: c.start):
+        out.append(text[cursor : change.start])
+        out.append(change.replacement)
+        cursor = change.end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+class _Article:
+    """Per-article state: what was linked where, and which entities were named in full."""
+
+    def __init__(self, index: NameIndex, text: str, folded: str, language: str):
+        self.index = index
+        self.text = text
+        self.folded = folded
+        self.language = language
+        self.mentions: list[Mention] = []
+        self.changes: list[Change] = []
+        self.covered: list[tuple[int, int]] = []
+        self.first_full: dict[int, int] = {}  # entity -> offset of its first full mention
+
+    # -- exact stage
+
+    def link_exact(self, hits: list[_Hit]) -> None:
+        for hit in hits:
+            if hit.form in _FULL_FORMS and not hit.ambiguous:
+                self.first_full.setdefault(hit.idx, hit.start)
+        for hit in hits:
+            idx = self._resolve(hit)
+            if idx is None:
+                continue
+            surface = self.text[hit.start : hit.end]
+            form = _FORM_NAMES[hit.form]
+            self.mentions.append(Mention(hit.start, hit.end, surface, self.index.ids[idx], form))
+            self.covered.append((hit.start, hit.end))
+            if hit.form == VARIANT:
+                self._fix_variant(hit, idx, surface)
+
+    def _resolve(self, hit: _Hit) -> int | None:
+        """The entity a hit refers to, or None when the link would be a guess."""
+        options = (hit.idx, *(t >> 6 for t in hit.ambiguous))
+        if hit.form in _FULL_FORMS and not hit.ambiguous:
+            return hit.idx
+        # A short form touching another capitalized word is part of somebody else's name
+        # ("Marat Tokayev") or of a misspelled full name ("Ma Xingruy"): leave it to fuzzy.
+        if self._next_to_unknown_name(hit.start, hit.end):
+            return None
+        # A shared key, or a bare short form: link to somebody already named in full.
+        named = [i for i in options if self.first_full.get(i, len(self.text)) < hit.start]
+        if len(named) == 1:
+            return named[0]
+        if len(options) > 1 or named:
+            return None
+        # A unique short form with no full mention before it, if it is more than a bare
+        # syllable ("Ma", "Li" are too common to link on their own).
+        return hit.idx if hit.end - hit.start >= 4 else None
+
+    def _next_to_unknown_name(self, start: int, end: int) -> bool:
+        """True when a capitalized non-title word touches the span: "Marat [Tokayev]"."""
+        before = _ADJACENT_BEFORE.search(self.text, max(0, start - 40), start)
+        after = _ADJACENT_AFTER.match(self.text, end)
+        return any(
+            m is not None and m.group(1).lower() not in _NOT_NAMES for m in (before, after)
+        )
+
+    def _fix_variant(self, hit: _Hit, idx: int, surface: str) -> None:
+        replacement = self._replacement(idx, short=False)
+        if replacement is None or fold(replacement) == fold(surface):
+            return
+        self.changes.append(
+            Change(hit.start, hit.end, surface, replacement, self.index.ids[idx], "variant",
+                   1.0, True, "listed variant spelling")
+        )
+
+    def _replacement(self, idx: int, short: bool) -> str | None:
+        if short:
+            return self.index.short(idx, self.language)
+        return self.index.name(idx, self.language)
+
+    # -- partial and fuzzy stages
+
+    def link_runs(self) -> None:
+        cache: dict[str, list] = {}
+        for match in _CAP_RUN.finditer(self.text):
+            for start, end in self._segments(match.start(), match.end()):
+                self._link_segment(start, end, cache)
+
+    def _segments(self, start: int, end: int) -> Iterable[tuple[int, int]]:
+        """Name-like pieces of a capitalized run: uncovered, with title words removed."""
+        piece: list[tuple[int, int]] = []
+        for tok in _TOKEN.finditer(self.text, start, end):
+            t_start, t_end = tok.start(), tok.end()
+            word = tok.group().strip("'’")
+            if self._is_covered(t_start, t_end) or word.lower() in _NOT_NAMES:
+                if piece:
+                    yield piece[0][0], piece[-1][1]
+                piece = []
+                continue
+            piece.append((t_start, t_end))
+        if piece:
+            yield piece[0][0], piece[-1][1]
+
+    def _is_covered(self, start: int, end: int) -> bool:
+        return any(s < end and start < e for s, e in self.covered)
+
+    def _link_segment(self, start: int, end: int, cache: dict) -> None:
+        surface = self.text[start:end]
+        for suffix in ("'s", "’s"):
+            if surface.endswith(suffix):
+                surface = surface[: -len(suffix)]
+                end -= len(suffix)
+        if len(surface) < 3:
+            return
+        tokens = surface.split()
+        if len(tokens) == 1 and self._link_partial(start, end, surface):
+            return
+        key = fold(surface)
+        if key not in cache:
+            cache[key] = self._fuzzy(surface, tokens)
+        found = cache[key]
+        if found:
+            self._record_fuzzy(start, end, surface, found)
+
+    def _link_partial(self, start: int, end: int, surface: str) -> bool:
+        """A bare name token of somebody already named in full earlier in the article."""
+        key = fold(surface)
+        owners = []
+        for idx, first in self.first_full.items():
+            if first >= start:
+                continue
+            for tag in _KEY_TAGS:
+                name = self.index.names[tag][idx]
+                if name and key in fold(name).split() + _inflected_tokens(name, tag):
+                    owners.append(idx)
+                    break
+        if len(owners) != 1:
+            return False
+        idx = owners[0]
+        entity = self.index.ids[idx]
+        self.mentions.append(Mention(start, end, surface, entity, "partial"))
+        self.covered.append((start, end))
+        short = self.index.short(idx, self.language)
+        if short and fold(short) != key and self.index.is_person(idx):
+            why = (
+                "later references use the family name, which comes first in Chinese names"
+                if self.index.family_first(idx)
+                else "later references use the short form"
+            )
+            self.changes.append(
+                Change(start, end, surface, short, entity, "partial", 0.6, False, why)
+            )
+        return True
+
+    def _fuzzy(self, surface: str, tokens: list[str]) -> list[tuple[float, int, str]]:
+        """Scored candidates (score, entity, matched form), best first."""
+        query = phonetic(surface)
+        q_tokens = query.replace("-", " ").split()
+        if not q_tokens:
+            return []
+        pool = self.index.candidates(q_tokens)
+        # Entities already named in this article are always worth scoring.
+        pool.update(self.first_full)
+        if not pool:
+            return []
+        choices: list[str] = []
+        owners: list[int] = []
+        for idx in pool:
+            for form in self.index.phonetics[idx].split("|"):
+                choices.append(form)
+                owners.append(idx)
+            if len(q_tokens) == 1:
+                for tag in _KEY_TAGS:
+                    short = self.index.shorts[tag][idx]
+                    if short:
+                        choices.append(phonetic(short))
+                        owners.append(idx)
+                # A bare surname also scores against the last token of a full name.
+                if self.index.is_person(idx):
+                    for form in self.index.phonetics[idx].split("|"):
+                        tail = form.replace("-", " ").split()[-1]
+                        choices.append(tail)
+                        owners.append(idx)
+        scored: dict[int, tuple[float, str]] = {}
+        for form, _, position in process.extract(
+            query, choices, scorer=fuzz.ratio, limit=8, score_cutoff=SUGGEST_AT - 10
+        ):
+            score = _token_score(q_tokens, form.replace("-", " ").split())
+            idx = owners[position]
+            if score >= SUGGEST_AT and score > scored.get(idx, (0.0, ""))[0]:
+                scored[idx] = (score, form)
+        return sorted(((s, i, f) for i, (s, f) in scored.items()), reverse=True)
+
+    def _record_fuzzy(self, start: int, end: int, surface: str, found: list) -> None:
+        score, idx, form = found[0]
+        runner_up = found[1][0] if len(found) > 1 else 0.0
+        single = len(surface.split()) == 1
+        replacement = self._replacement(idx, short=single) if single else None
+        if single and replacement is None:
+            replacement = surface if self.index.is_person(idx) else self._replacement(idx, False)
+        if not single:
+            replacement = self._replacement(idx, short=False)
+        if replacement is None or fold(replacement) == fold(surface):
+            return
+        if _gender_pair(phonetic(surface).split()[-1], form.replace("-", " ").split()[-1]):
+            return  # Smailova is Smailov's wife or daughter, not a typo: nothing to suggest
+        entity = self.index.ids[idx]
+        applied, reason = self._may_apply(start, surface, idx, form, score, runner_up)
+        self.changes.append(
+            Change(start, end, surface, replacement, entity, "fuzzy", round(score / 100, 3),
+                   applied, reason)
+        )
+        self.covered.append((start, end))
+        if applied:
+            # A suggestion is not a link: until an editor accepts it, the name is unknown.
+            self.mentions.append(Mention(start, end, surface, entity, "fuzzy"))
+            self.first_full.setdefault(idx, start)
+
+    def _may_apply(
+        self, start: int, surface: str, idx: int, form: str, score: float, runner_up: float
+    ) -> tuple[bool, str]:
+        query = phonetic(surface)
+        if score < APPLY_AT:
+            return False, "similar to a glossary name, not certain"
+        if runner_up >= score - 5:
+            return False, "close to more than one glossary name"
+        if _differs_at_edges(query.split()[-1], form.replace("-", " ").split()[-1]):
+            return False, "differs only by a prefix or an ending, which can make another name"
+        if _first_letters_differ(query, form):
+            return False, "the first letter differs"
+        named_before = self.first_full.get(idx, len(self.text)) < start
+        same_sound = query.replace(" ", "") == form.replace("-", " ").replace(" ", "")
+        if named_before or (same_sound and len(surface.split()) > 1):
+            return True, (
+                "the correct spelling appears earlier in the article"
+                if named_before
+                else "a spelling variant of the glossary name"
+            )
+        return False, "the name is not spelled correctly anywhere else in the article"
+
+
+def _inflected_tokens(name: str, tag: str) -> list[str]:
+    if tag != "ru":
+        return []
+    forms = person_forms(name)
+    return [tok for form in forms for tok in fold(form).split()]
+
+
+def _token_score(query: list[str], candidate: list[str]) -> float:
+    """Mean token similarity when the token counts agree and no token is far off, else 0."""
+    if len(query) != len(candidate):
+        return 0.0
+    scores = [fuzz.ratio(q, c) for q, c in zip(query, candidate, strict=True)]
+    if min(scores) < TOKEN_FLOOR:
+        return 0.0
+    weights = [max(len(c), 1) for c in candidate]
+    return sum(s * w for s, w in zip(scores, weights, strict=True)) / sum(weights)
+
+
+# Endings that turn one real name into another: -ov/-ova (a man and his wife or daughter),
+# -uly/-kyzy, -vich/-vna. An extra or missing first letter does the same: Smailov/Ismailov.
+_GENDER_PAIRS = (("ov", "ova"), ("ev", "eva"), ("in", "ina"), ("ii", "aia"), ("ski", "ska"))
+
+
+def _gender_pair(query: str, candidate: str) -> bool:
+    for masculine, feminine in _GENDER_PAIRS:
+        if query.endswith(feminine) and candidate.endswith(masculine):
+            return query[: -len(feminine)] == candidate[: -len(masculine)]
+        if query.endswith(masculine) and candidate.endswith(feminine):
+            return query[: -len(masculine)] == candidate[: -len(feminine)]
+    return False
+
+
+def _differs_at_edges(query: str, candidate: str) -> bool:
+    if query == candidate:
+        return False
+    return (
+        query.endswith(candidate)
+        or candidate.endswith(query)
+        or query.startswith(candidate)
+        or candidate.startswith(query)
+    )
+
+
+def _first_letters_differ(query: str, candidate: str) -> bool:
+    q = query.replace("-", " ").split()
+    c = candidate.replace("-", " ").split()
+    return any(a[:1] != b[:1] for a, b in zip(q, c, strict=False))
