@@ -361,8 +361,10 @@ def find_exact(
         start = end - (value & 0xFF)
         if start > 0 and folded[start - 1].isalnum():
             continue
-        if end < n and folded[end].isalnum() and not (
-            language == "kk" and _kazakh_suffix(folded, end)
+        if (
+            end < n
+            and folded[end].isalnum()
+            and not (language == "kk" and _kazakh_suffix(folded, end))
         ):
             continue
         targets = index.targets(value)
@@ -445,18 +447,21 @@ class _Article:
             self.covered.append((hit.start, hit.end))
             if hit.form == VARIANT:
                 self._fix_variant(hit, idx, surface)
+            elif _mixed_script(surface):
+                self._fix_mixed_script(hit, idx, surface)
 
     def _resolve(self, hit: _Hit) -> int | None:
         """The entity a hit refers to, or None when the link would be a guess."""
         options = (hit.idx, *(t >> 6 for t in hit.ambiguous))
         if hit.form in _FULL_FORMS and not hit.ambiguous:
             return hit.idx
+        named = [i for i in options if self.first_full.get(i, len(self.text)) < hit.start]
         # A short form touching another capitalized word is part of somebody else's name
         # ("Marat Tokayev") or of a misspelled full name ("Ma Xingruy"): leave it to fuzzy.
-        if self._next_to_unknown_name(hit.start, hit.end):
+        # A capitalized first word of a sentence says little when the person was named before.
+        if self._next_to_unknown_name(hit.start, hit.end, allow_sentence_start=bool(named)):
             return None
         # A shared key, or a bare short form: link to somebody already named in full.
-        named = [i for i in options if self.first_full.get(i, len(self.text)) < hit.start]
         if len(named) == 1:
             return named[0]
         if len(options) > 1 or named:
@@ -465,21 +470,56 @@ class _Article:
         # syllable ("Ma", "Li" are too common to link on their own).
         return hit.idx if hit.end - hit.start >= 4 else None
 
-    def _next_to_unknown_name(self, start: int, end: int) -> bool:
+    def _next_to_unknown_name(
+        self, start: int, end: int, allow_sentence_start: bool = False
+    ) -> bool:
         """True when a capitalized non-title word touches the span: "Marat [Tokayev]"."""
         before = _ADJACENT_BEFORE.search(self.text, max(0, start - 40), start)
+        if (
+            before is not None
+            and allow_sentence_start
+            and _sentence_start(self.text, before.start(1))
+        ):
+            before = None
         after = _ADJACENT_AFTER.match(self.text, end)
-        return any(
-            m is not None and m.group(1).lower() not in _NOT_NAMES for m in (before, after)
-        )
+        return any(m is not None and m.group(1).lower() not in _NOT_NAMES for m in (before, after))
 
     def _fix_variant(self, hit: _Hit, idx: int, surface: str) -> None:
         replacement = self._replacement(idx, short=False)
         if replacement is None or fold(replacement) == fold(surface):
             return
         self.changes.append(
-            Change(hit.start, hit.end, surface, replacement, self.index.ids[idx], "variant",
-                   1.0, True, "listed variant spelling")
+            Change(
+                hit.start,
+                hit.end,
+                surface,
+                replacement,
+                self.index.ids[idx],
+                "variant",
+                1.0,
+                True,
+                "listed variant spelling",
+            )
+        )
+
+    def _fix_mixed_script(self, hit: _Hit, idx: int, surface: str) -> None:
+        # "Тokayev" with a Cyrillic Т looks right and breaks search, sorting and spell-check.
+        short = hit.form in (SHORT, INFLECTED_SHORT)
+        replacement = self._replacement(idx, short=short)
+        if replacement is None or hit.form in (INFLECTED, INFLECTED_SHORT):
+            return
+        self.changes.append(
+            Change(
+                hit.start,
+                hit.end,
+                surface,
+                replacement,
+                self.index.ids[idx],
+                "variant",
+                1.0,
+                True,
+                "mixed Latin and Cyrillic letters",
+            )
         )
 
     def _replacement(self, idx: int, short: bool) -> str | None:
@@ -524,12 +564,20 @@ class _Article:
         tokens = surface.split()
         if len(tokens) == 1 and self._link_partial(start, end, surface):
             return
+        found = self._cached_fuzzy(surface, tokens, cache)
+        if not found and len(tokens) > 1 and _sentence_start(self.text, start):
+            # "Later Ma Xingruy said": the first word may be an ordinary sentence opener.
+            cut = self.text.index(tokens[1], start + len(tokens[0]))
+            self._link_segment(cut, end, cache)
+            return
+        if found:
+            self._record_fuzzy(start, end, surface, found)
+
+    def _cached_fuzzy(self, surface: str, tokens: list[str], cache: dict) -> list:
         key = fold(surface)
         if key not in cache:
             cache[key] = self._fuzzy(surface, tokens)
-        found = cache[key]
-        if found:
-            self._record_fuzzy(start, end, surface, found)
+        return cache[key]
 
     def _link_partial(self, start: int, end: int, surface: str) -> bool:
         """A bare name token of somebody already named in full earlier in the article."""
@@ -585,7 +633,7 @@ class _Article:
                         choices.append(phonetic(short))
                         owners.append(idx)
                 # A bare surname also scores against the last token of a full name.
-                if self.index.is_person(idx):
+                if self.index.is_person(idx) and not self.index.family_first(idx):
                     for form in self.index.phonetics[idx].split("|"):
                         tail = form.replace("-", " ").split()[-1]
                         choices.append(tail)
@@ -616,8 +664,17 @@ class _Article:
         entity = self.index.ids[idx]
         applied, reason = self._may_apply(start, surface, idx, form, score, runner_up)
         self.changes.append(
-            Change(start, end, surface, replacement, entity, "fuzzy", round(score / 100, 3),
-                   applied, reason)
+            Change(
+                start,
+                end,
+                surface,
+                replacement,
+                entity,
+                "fuzzy",
+                round(score / 100, 3),
+                applied,
+                reason,
+            )
         )
         self.covered.append((start, end))
         if applied:
@@ -646,6 +703,21 @@ class _Article:
                 else "a spelling variant of the glossary name"
             )
         return False, "the name is not spelled correctly anywhere else in the article"
+
+
+def _sentence_start(text: str, position: int) -> bool:
+    before = text[max(0, position - 3) : position].rstrip(" \u00a0\t\"«“'")
+    return not before or before[-1] in ".!?\n:;"
+
+
+def _mixed_script(text: str) -> bool:
+    cyrillic = latin = False
+    for ch in text:
+        if "\u0400" <= ch <= "\u04ff":
+            cyrillic = True
+        elif ch.isascii() and ch.isalpha():
+            latin = True
+    return cyrillic and latin
 
 
 def _inflected_tokens(name: str, tag: str) -> list[str]:

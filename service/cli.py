@@ -1,0 +1,141 @@
+"""The `audarma` command: localize articles and check glossaries on embedded defaults."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .core.glossary import check_glossary
+
+EXIT_BAD_INPUT = 2
+
+
+@click.group()
+@click.version_option(package_name="audarma")
+def main() -> None:
+    """audarma: names, figures and translations for multilingual news copy."""
+
+
+def _read_article(article: str) -> str:
+    raw = sys.stdin.buffer.read() if article == "-" else _read_bytes(article)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        where = "standard input" if article == "-" else article
+        raise click.ClickException(
+            f"{where} is not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
+            "convert it first, e.g. iconv -f cp1251 -t utf-8"
+        ) from exc
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path}: {exc.strerror}") from exc
+
+
+@main.command()
+@click.argument("article")
+@click.option("--to", "targets", required=True, help="Target locales, comma-separated: es-ES,ru-RU")
+@click.option(
+    "--glossary",
+    "glossaries",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="A glossary file or folder; repeatable. Replaces the shipped collections for this run.",
+)
+@click.option("--from", "source_language", default="auto", show_default=True,
+              help="Source language (en, ru, kk) or auto.")
+@click.option("--engine", default=None, help="Force one translation engine.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result document as JSON.")
+def localize(article, targets, glossaries, source_language, engine, as_json):
+    """Fix names and localize figures in ARTICLE (a file, or - for standard input)."""
+    from .core.pipeline import LocalizeError, Localizer  # heavy: only for this command
+
+    text = _read_article(article)
+    try:
+        localizer = Localizer.from_paths(list(glossaries) or None)
+        result = localizer.localize(text, targets.split(","), source_language)
+    except LocalizeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if engine:
+        for version in result["versions"].values():
+            if version["text"] is None:
+                version["warnings"].append(f"engine {engine!r} is not available yet")
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(text, result))
+
+
+def format_report(text: str, result: dict) -> str:
+    """A human-readable account of a result document: changes in context, then versions."""
+    lines = [f"Source language: {result['source_language']}", ""]
+    changes = result["normalized"]["changes"]
+    lines.append(f"Changes ({len(changes)}):" if changes else "Changes: none")
+    for change in changes:
+        mark = "fixed" if change["applied"] else "suggest"
+        context = _context(text, change["start"], change["end"])
+        lines.append(
+            f"  [{mark:7}] {change['original']!r} -> {change['replacement']!r} "
+            f"({change['kind']}, {change['entity']}, confidence {change['confidence']:.2f})"
+        )
+        lines.append(f"            {context}")
+        if change.get("reason"):
+            lines.append(f"            why: {change['reason']}")
+    flags = result["normalized"].get("flags", [])
+    if flags:
+        lines += ["", f"Copy to check ({len(flags)}):"]
+        for flag in flags:
+            lines.append(f"  [{flag['kind']}] {flag['text'][:70]!r}: {flag['message']}")
+    for target, version in result["versions"].items():
+        lines += ["", f"== {target} (engine: {version['engine']})"]
+        for name in version["names"]:
+            lines.append(f"  name   {name['source']} -> {name['rendered']}  [{name['origin']}]")
+        for figure in version["figures"]:
+            lines.append(f"  figure {figure['original']} -> {figure['rendered']}")
+        for warning in version["warnings"]:
+            lines.append(f"  warning: {warning}")
+        if version["text"] is not None:
+            lines += ["", _indent(version["text"])]
+    return "\n".join(lines)
+
+
+def _context(text: str, start: int, end: int, width: int = 30) -> str:
+    before = text[max(0, start - width) : start].replace("\n", " ")
+    after = text[end : end + width].replace("\n", " ")
+    return f"...{before}[{text[start:end]}]{after}..."
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line if line else "" for line in text.splitlines())
+
+
+@main.group()
+def glossary() -> None:
+    """Check, import and export glossary collections."""
+
+
+@glossary.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+def glossary_check(paths):
+    """Validate glossary files or folders (default: the shipped glossaries/)."""
+    entries, problems = check_glossary(list(paths) or None)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        sys.exit(1)
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.collection] = counts.get(entry.collection, 0) + 1
+    summary = ", ".join(f"{name}: {n}" for name, n in sorted(counts.items()))
+    click.echo(f"ok: {len(entries)} entries ({summary})")
+
+
+if __name__ == "__main__":
+    main()
