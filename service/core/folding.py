@@ -122,7 +122,7 @@ def skeleton(token: str) -> str:
     key = phonetic(token)
     if not key:
         return ""
-    return key[0] + "".join(ch for ch in key[1:] if ch not in _VOWELS and ch.isalpha())
+    return _squeeze(key[0] + "".join(ch for ch in key[1:] if ch not in _VOWELS and ch.isalpha()))
 
 
 def _drop_glide_y(text: str) -> str:

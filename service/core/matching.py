@@ -14,13 +14,17 @@ suggestion (`applied: false`) for the editor.
 
 from __future__ import annotations
 
+import pickle
 import re
 from array import array
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import MappingProxyType
 
 import ahocorasick
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from .folding import fold, phonetic, skeleton
 from .glossary import Entry
@@ -39,7 +43,7 @@ _FULL_FORMS = frozenset({NAME, VARIANT, INFLECTED, REVERSED})
 SUGGEST_AT = 80.0  # below this nothing is reported
 APPLY_AT = 90.0  # an applied fix needs at least this, plus the checks in _may_apply
 TOKEN_FLOOR = 70.0  # every token of a multi-word name must be at least this similar
-BLOCK_CAP = 20000  # skeleton blocks larger than this say nothing and are skipped
+BLOCK_CAP = 5000  # skeleton blocks larger than this say nothing and are skipped
 
 # Automaton values: (target or overflow slot) << 9 | overflow flag << 8 | key length.
 # STORE_INTS keeps no key, so the length travels in the value to recover a match's start.
@@ -164,10 +168,16 @@ class NameIndex:
         self.shorts: dict[str, list[str | None]] = {tag: [] for tag in _KEY_TAGS}
         self.phonetics: list[str] = []  # "|"-joined phonetic forms of full names
         self.flags = bytearray()
+        # Skeleton blocks: every token of a full name, and the forms a bare reference takes
+        # (short forms, surnames, one-word names). Postings are entity indexes.
         self.blocks: dict[str, array] = {}
+        self.tail_blocks: dict[str, array] = {}
         self.overflow: list[tuple[int, ...]] = []
         self._index_of: dict[str, int] = {}
         self.entries: dict[str, Entry] = {}  # kept only when built with keep_entries
+        # Per-entity derived forms, computed on first use (a few hundred entities per run).
+        self._part_cache: dict[int, frozenset[str]] = {}
+        self._tail_cache: dict[int, list[str]] = {}
 
     # -- building
 
@@ -220,7 +230,9 @@ class NameIndex:
         for form in phonetic_forms:
             for token in form.replace("-", " ").split():
                 if len(token) >= 3:
-                    self._add_block(skeleton(token), idx)
+                    _post(self.blocks, skeleton(token), idx)
+        for tail in self.tail_forms(idx):
+            _post(self.tail_blocks, skeleton(tail), idx)
 
     def _add_russian_forms(self, name: str, idx: int, lang: int, person: bool, kind: str) -> None:
         if person:
@@ -258,12 +270,30 @@ class NameIndex:
             value = ((len(self.overflow) - 1) << 9) | _OVERFLOW | len(key)
             self.automaton.add_word(key, value)
 
-    def _add_block(self, key: str, idx: int) -> None:
-        postings = self.blocks.get(key)
-        if postings is None:
-            self.blocks[key] = array("i", (idx,))
-        elif postings[-1] != idx:
-            postings.append(idx)
+    # -- compiled cache: a large glossary loads in seconds instead of being rebuilt
+
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        self.automaton.save(str(path.with_suffix(".aho")))  # STORE_INTS: no serializer
+        skip = ("automaton", "entries", "_part_cache", "_tail_cache")
+        state = {k: v for k, v in vars(self).items() if k not in skip}
+        state["entries"] = [_entry_state(e) for e in self.entries.values()]
+        with path.open("wb") as fh:
+            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def load(cls, path: str | Path) -> NameIndex:
+        path = Path(path)
+        index = cls.__new__(cls)
+        with path.open("rb") as fh:
+            state = pickle.load(fh)
+        entries = state.pop("entries")
+        vars(index).update(state)
+        index.entries = {e.id: e for e in (_entry_from_state(s) for s in entries)}
+        index._part_cache = {}
+        index._tail_cache = {}
+        index.automaton = ahocorasick.load(str(path.with_suffix(".aho")), pickle.loads)
+        return index
 
     # -- lookups
 
@@ -296,21 +326,100 @@ class NameIndex:
     def family_first(self, idx: int) -> bool:
         return bool(self.flags[idx] & _FAMILY_FIRST)
 
-    def candidates(self, tokens: list[str]) -> set[int]:
-        """Entities sharing a consonant skeleton (or one deletion of it) with any token."""
-        found: set[int] = set()
-        for token in tokens:
-            skel = skeleton(token)
-            if len(skel) < 2:
-                continue
-            keys = {skel}
-            if len(skel) >= 3:
-                keys.update(skel[:i] + skel[i + 1 :] for i in range(len(skel)))
-            for key in keys:
-                postings = self.blocks.get(key)
-                if postings is not None and len(postings) <= BLOCK_CAP:
-                    found.update(postings)
+    def name_parts(self, idx: int) -> frozenset[str]:
+        """Folded tokens of an entity's names, with Russian case forms (Синжуем)."""
+        parts = self._part_cache.get(idx)
+        if parts is None:
+            found: set[str] = set()
+            for tag in _KEY_TAGS:
+                name = self.names[tag][idx]
+                if name:
+                    found.update(fold(name).split())
+                    if tag == "ru" and self.flags[idx] & _IS_PERSON:
+                        found.update(t for form in person_forms(name) for t in fold(form).split())
+            parts = self._part_cache[idx] = frozenset(found)
+        return parts
+
+    def tail_forms(self, idx: int) -> list[str]:
+        """Phonetic forms a bare one-word reference to this entity can take."""
+        found = self._tail_cache.get(idx)
+        if found is None:
+            found = self._tail_cache[idx] = self._tail_forms(idx)
         return found
+
+    def _tail_forms(self, idx: int) -> list[str]:
+        forms = {phonetic(short) for tag in _KEY_TAGS if (short := self.shorts[tag][idx])}
+        for form in self.phonetics[idx].split("|"):
+            tokens = form.replace("-", " ").split()
+            if len(tokens) == 1:
+                forms.add(tokens[0])
+            elif self.flags[idx] & _IS_PERSON and not self.flags[idx] & _FAMILY_FIRST:
+                forms.add(tokens[-1])  # the surname of a given-name-first person
+        return [f for f in forms if len(f) >= 3]
+
+    def candidates(self, tokens: list[str]) -> set[int]:
+        """Entities that could be meant by a misspelled name of these phonetic tokens.
+
+        One token: entities with a bare form sharing its skeleton (or one deletion of it).
+        Several: entities matching every token of three letters or more that way, so a
+        common given name does not pull in thousands of people.
+        """
+        if len(tokens) == 1:
+            return _lookup_block(self.tail_blocks, tokens[0])
+        found: set[int] | None = None
+        for token in tokens:
+            if len(token) < 3:
+                continue
+            hits = _lookup_block(self.blocks, token)
+            found = hits if found is None else found & hits
+            if not found:
+                return set()
+        return found or set()
+
+
+def _post(blocks: dict[str, array], key: str, idx: int) -> None:
+    if len(key) < 2:
+        return
+    postings = blocks.get(key)
+    if postings is None:
+        blocks[key] = array("i", (idx,))
+    elif postings[-1] != idx:
+        postings.append(idx)
+
+
+def _lookup_block(blocks: dict[str, array], token: str) -> set[int]:
+    skel = skeleton(token)
+    if len(skel) < 2:
+        return set()
+    keys = {skel}
+    if len(skel) >= 3:
+        # One deletion or one swap of neighbours: the index holds whole skeletons only.
+        keys.update(skel[:i] + skel[i + 1 :] for i in range(len(skel)))
+        keys.update(skel[:i] + skel[i + 1] + skel[i] + skel[i + 2 :] for i in range(len(skel) - 1))
+    found: set[int] = set()
+    for key in keys:
+        postings = blocks.get(key)
+        if postings is not None and len(postings) <= BLOCK_CAP:
+            found.update(postings)
+    return found
+
+
+def _entry_state(entry: Entry) -> tuple:
+    return (entry.to_dict(), entry.collection, entry.territory)
+
+
+def _entry_from_state(state: tuple) -> Entry:
+    data, collection, territory = state
+    return Entry(
+        id=data["id"],
+        type=data["type"],
+        names=MappingProxyType(data["names"]),
+        variants=tuple(data.get("variants", ())),
+        short=MappingProxyType(data.get("short", {})),
+        note=data.get("note", ""),
+        collection=collection,
+        territory=territory,
+    )
 
 
 def _form(value: int) -> int:
@@ -564,7 +673,10 @@ class _Article:
         tokens = surface.split()
         if len(tokens) == 1 and self._link_partial(start, end, surface):
             return
-        found = self._cached_fuzzy(surface, tokens, cache)
+        # A capitalized word opening a sentence is usually an ordinary word ("Grain prices
+        # rose"): compare it only with people already named in this article.
+        local_only = len(tokens) == 1 and _sentence_start(self.text, start)
+        found = self._cached_fuzzy(surface, tokens, cache, local_only)
         if not found and len(tokens) > 1 and _sentence_start(self.text, start):
             # "Later Ma Xingruy said": the first word may be an ordinary sentence opener.
             cut = self.text.index(tokens[1], start + len(tokens[0]))
@@ -573,24 +685,22 @@ class _Article:
         if found:
             self._record_fuzzy(start, end, surface, found)
 
-    def _cached_fuzzy(self, surface: str, tokens: list[str], cache: dict) -> list:
-        key = fold(surface)
+    def _cached_fuzzy(
+        self, surface: str, tokens: list[str], cache: dict, local_only: bool = False
+    ) -> list:
+        key = (fold(surface), local_only)
         if key not in cache:
-            cache[key] = self._fuzzy(surface, tokens)
+            cache[key] = self._fuzzy(surface, tokens, local_only)
         return cache[key]
 
     def _link_partial(self, start: int, end: int, surface: str) -> bool:
         """A bare name token of somebody already named in full earlier in the article."""
         key = fold(surface)
-        owners = []
-        for idx, first in self.first_full.items():
-            if first >= start:
-                continue
-            for tag in _KEY_TAGS:
-                name = self.index.names[tag][idx]
-                if name and key in fold(name).split() + _inflected_tokens(name, tag):
-                    owners.append(idx)
-                    break
+        owners = [
+            idx
+            for idx, first in self.first_full.items()
+            if first < start and key in self.index.name_parts(idx)
+        ]
         if len(owners) != 1:
             return False
         idx = owners[0]
@@ -609,13 +719,15 @@ class _Article:
             )
         return True
 
-    def _fuzzy(self, surface: str, tokens: list[str]) -> list[tuple[float, int, str]]:
-        """Scored candidates (score, entity, matched form), best first."""
+    def _fuzzy(
+        self, surface: str, tokens: list[str], local_only: bool = False
+    ) -> list[tuple[float, int, str]]:
+        """Scored candidates (score, entity, matched phonetic form), best first."""
         query = phonetic(surface)
         q_tokens = query.replace("-", " ").split()
         if not q_tokens:
             return []
-        pool = self.index.candidates(q_tokens)
+        pool = set() if local_only else self.index.candidates(q_tokens)
         # Entities already named in this article are always worth scoring.
         pool.update(self.first_full)
         if not pool:
@@ -623,21 +735,13 @@ class _Article:
         choices: list[str] = []
         owners: list[int] = []
         for idx in pool:
-            for form in self.index.phonetics[idx].split("|"):
-                choices.append(form)
-                owners.append(idx)
-            if len(q_tokens) == 1:
-                for tag in _KEY_TAGS:
-                    short = self.index.shorts[tag][idx]
-                    if short:
-                        choices.append(phonetic(short))
-                        owners.append(idx)
-                # A bare surname also scores against the last token of a full name.
-                if self.index.is_person(idx) and not self.index.family_first(idx):
-                    for form in self.index.phonetics[idx].split("|"):
-                        tail = form.replace("-", " ").split()[-1]
-                        choices.append(tail)
-                        owners.append(idx)
+            forms = (
+                self.index.tail_forms(idx)
+                if len(q_tokens) == 1
+                else self.index.phonetics[idx].split("|")
+            )
+            choices.extend(forms)
+            owners.extend([idx] * len(forms))
         scored: dict[int, tuple[float, str]] = {}
         for form, _, position in process.extract(
             query, choices, scorer=fuzz.ratio, limit=8, score_cutoff=SUGGEST_AT - 10
@@ -720,18 +824,17 @@ def _mixed_script(text: str) -> bool:
     return cyrillic and latin
 
 
-def _inflected_tokens(name: str, tag: str) -> list[str]:
-    if tag != "ru":
-        return []
-    forms = person_forms(name)
-    return [tok for form in forms for tok in fold(form).split()]
+def _similarity(a: str, b: str) -> float:
+    # Indel ratio forgives a dropped or doubled letter; OSA counts a swap of two neighbouring
+    # letters as one edit. Typos come in both kinds.
+    return max(fuzz.ratio(a, b), OSA.normalized_similarity(a, b) * 100)
 
 
 def _token_score(query: list[str], candidate: list[str]) -> float:
     """Mean token similarity when the token counts agree and no token is far off, else 0."""
     if len(query) != len(candidate):
         return 0.0
-    scores = [fuzz.ratio(q, c) for q, c in zip(query, candidate, strict=True)]
+    scores = [_similarity(q, c) for q, c in zip(query, candidate, strict=True)]
     if min(scores) < TOKEN_FLOOR:
         return 0.0
     weights = [max(len(c), 1) for c in candidate]

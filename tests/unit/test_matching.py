@@ -142,3 +142,13 @@ def test_applied_changes_rewrite_only_their_spans(mini_index):
 )
 def test_detect_language(text, language):
     assert detect_language(text) == language
+
+
+def test_compiled_index_round_trips_through_a_file(mini_index, tmp_path):
+    from service.core.matching import NameIndex
+
+    mini_index.save(tmp_path / "index.bin")
+    loaded = NameIndex.load(tmp_path / "index.bin")
+    text = "Kassym-Zhomart Tokayev met Ma Xingrui in Astana. Ma Xingruy spoke."
+    assert normalize(loaded, text) == normalize(mini_index, text)
+    assert loaded.entries["astana"].name_in("ru") == "Астана"

@@ -1,0 +1,205 @@
+"""Benchmark: name normalization against synthetic glossaries of 100k and 1M names.
+
+Prints build time, peak RSS, articles/s for the exact stage and for full normalization, and
+the exact stage's time as a ratio to a bare pyahocorasick scan of pre-folded text, all
+measured in the same run. Each glossary size runs in its own process so peak RSS is its own.
+
+    .venv/bin/python bench/normalize.py            # 100k and 1M names
+    .venv/bin/python bench/normalize.py --sizes 100000 --seconds 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import MappingProxyType
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from service.core.folding import fold  # noqa: E402
+from service.core.glossary import Entry, load_glossary  # noqa: E402
+from service.core.matching import NameIndex, find_exact, normalize  # noqa: E402
+
+FILLER = """
+talks trade freight border officials agreed plan grain rail port water energy power line
+project investment bank loan region cooperation visit meeting delegation minister road
+transit corridor customs tariff export import market price growth budget report said noted
+added stressed local company factory field oil gas pipeline wheat cotton metal copper
+network digital service airline flight route schedule week month year quarter figure share
+""".split()
+
+SYLLABLES = [c + v for c in "b d g k l m n p r s t v z sh kh zh ch" .split() for v in
+             ("a", "e", "i", "o", "u", "ai", "ia")]
+
+
+def synthetic_entries(count: int, seed: int = 7):
+    """`count` made-up people, deterministic for a seed, streamed one at a time."""
+    rng = random.Random(seed)
+
+    def word(parts: int) -> str:
+        return "".join(rng.choice(SYLLABLES) for _ in range(parts)).capitalize()
+
+    given = sorted({word(rng.randint(2, 3)) for _ in range(4000)})
+    family = sorted({word(rng.randint(2, 4)) + rng.choice(("ov", "ev", "in", "", "enko", "uly"))
+                     for _ in range(80000)})
+    seen: set[str] = set()
+    n = 0
+    while n < count:
+        name = f"{rng.choice(given)} {rng.choice(family)}"
+        if name in seen:
+            continue
+        seen.add(name)
+        n += 1
+        yield Entry(
+            id=f"synthetic-{n}",
+            type="person",
+            names=MappingProxyType({"en": name}),
+            short=MappingProxyType({"en": name.split()[1]}) if n % 4 == 0 else {},
+            collection="synthetic",
+        )
+
+
+def make_article(real: list[Entry], words: int, names: int, seed: int = 11) -> str:
+    """English-like filler with `names` glossary mentions, every fifth one misspelled."""
+    rng = random.Random(seed)
+    people = [e for e in real if e.type == "person" and " " in e.names["en"]]
+    filler = [rng.choice(FILLER) for _ in range(words)]
+    slots = sorted(rng.sample(range(5, words - 5), names))
+    out: list[str] = []
+    for position, word in enumerate(filler):
+        if slots and position == slots[0]:
+            slots.pop(0)
+            name = rng.choice(people).names["en"]
+            if len(slots) % 5 == 4:  # swap two letters inside the surname
+                head, _, tail = name.rpartition(" ")
+                i = rng.randrange(1, max(2, len(tail) - 2))
+                name = f"{head} {tail[:i]}{tail[i + 1]}{tail[i]}{tail[i + 2:]}"
+            out.extend(name.split())
+        out.append(word)
+        if rng.random() < 1 / 16:
+            out[-1] += "."
+    sentences = " ".join(out[:words]).split(". ")
+    return ". ".join(s[:1].upper() + s[1:] for s in sentences) + "."
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rate(fn, seconds: float) -> float:
+    """Calls per second of fn, after one warm-up call."""
+    fn()
+    n = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        fn()
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+def median_time(fn, repeats: int) -> float:
+    fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def run_size(size: int, seconds: float, cache: Path | None) -> dict:
+    real = list(load_glossary())
+    base_rss = peak_rss_mib()
+    start = time.perf_counter()
+
+    def entries():
+        yield from real
+        yield from synthetic_entries(size - len(real))
+
+    index = NameIndex.build(entries(), keep_entries=False)
+    build_s = time.perf_counter() - start
+    result = {"size": size, "build_s": round(build_s, 2),
+              "index_rss_mib": round(peak_rss_mib() - base_rss, 1)}
+    if cache is not None:
+        start = time.perf_counter()
+        index.save(cache)
+        result["save_s"] = round(time.perf_counter() - start, 2)
+        del index
+        start = time.perf_counter()
+        index = NameIndex.load(cache)
+        result["cached_load_s"] = round(time.perf_counter() - start, 2)
+
+    for words, names in ((5000, 30), (500, 5)):
+        article = make_article(real, words, names)
+        folded = fold(article)
+        automaton = index.automaton
+
+        def bare_scan(folded=folded, automaton=automaton):
+            for _ in automaton.iter(folded):
+                pass
+
+        def exact_stage(article=article):
+            find_exact(index, article)
+
+        def full(article=article):
+            normalize(index, article, "en")
+
+        repeats = 200 if words == 500 else 60
+        bare = median_time(bare_scan, repeats)
+        exact = median_time(exact_stage, repeats)
+        result[f"{words}w"] = {
+            "bytes": len(article.encode()),
+            "bare_scan_ms": round(bare * 1000, 3),
+            "exact_ms": round(exact * 1000, 3),
+            "exact_vs_bare": round(exact / bare, 2),
+            "exact_articles_s": round(1 / exact, 1),
+            "full_articles_s": round(rate(full, seconds), 1),
+            "changes": len(normalize(index, article, "en").changes),
+        }
+    result["peak_rss_mib"] = round(peak_rss_mib(), 1)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--cache", action="store_true", help="also save and reload the index")
+    args = parser.parse_args()
+    if args.one:
+        cache = ROOT / "bench" / ".cache" / f"index-{args.one}.bin" if args.cache else None
+        if cache:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+        print(json.dumps(run_size(args.one, args.seconds, cache)))
+        return
+    for size in (int(s) for s in args.sizes.split(",")):
+        cmd = [sys.executable, __file__, "--one", str(size), "--seconds", str(args.seconds)]
+        if args.cache:
+            cmd.append("--cache")
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        print(f"\n== {size:,} names")
+        print(f"build {r['build_s']} s, index +{r['index_rss_mib']} MiB, "
+              f"peak RSS {r['peak_rss_mib']} MiB")
+        if "cached_load_s" in r:
+            print(f"cached index: save {r['save_s']} s, load {r['cached_load_s']} s")
+        for key in ("5000w", "500w"):
+            m = r[key]
+            print(f"{key} article ({m['bytes']:,} bytes, {m['changes']} changes): "
+                  f"bare scan {m['bare_scan_ms']} ms, exact stage {m['exact_ms']} ms "
+                  f"(x{m['exact_vs_bare']} of bare), "
+                  f"exact {m['exact_articles_s']:,} articles/s, "
+                  f"full {m['full_articles_s']:,} articles/s")
+
+
+if __name__ == "__main__":
+    main()
