@@ -250,7 +250,8 @@ class NameIndex:
         key = fold(surface)
         if not key.strip() or len(key) > _MAX_KEY:
             return
-        target = (idx << 6) | (form << 3) | lang
+        cased = 1 if surface[:1].isupper() else 0
+        target = (idx << 7) | (cased << 6) | (form << 3) | lang
         existing = self.automaton.get(key, None)
         if existing is None:
             self.automaton.add_word(key, (target << 9) | len(key))
@@ -259,10 +260,10 @@ class NameIndex:
         if target in targets:
             return
         # One entity keeps one claim per key (its strongest); different entities share it.
-        mine = [t for t in targets if t >> 6 == idx]
+        mine = [t for t in targets if _entity(t) == idx]
         if mine and (form not in _FULL_FORMS or any(_form(t) in _FULL_FORMS for t in mine)):
             return
-        merged = (*(t for t in targets if t >> 6 != idx), target)
+        merged = (*(t for t in targets if _entity(t) != idx), target)
         if existing & _OVERFLOW:
             self.overflow[existing >> 9] = merged
         else:
@@ -304,7 +305,7 @@ class NameIndex:
         return self._index_of.get(entity_id)
 
     def targets(self, value: int) -> tuple[int, ...]:
-        """Decode an automaton value into (entity << 6 | form << 3 | language) targets."""
+        """Decode an automaton value into (entity << 7 | cased << 6 | form << 3 | language)."""
         if value & _OVERFLOW:
             return self.overflow[value >> 9]
         return (value >> 9,)
@@ -422,6 +423,13 @@ def _entry_from_state(state: tuple) -> Entry:
     )
 
 
+_CASED = 1 << 6
+
+
+def _entity(target: int) -> int:
+    return target >> 7
+
+
 def _form(value: int) -> int:
     return (value >> 3) & 7
 
@@ -478,7 +486,9 @@ def find_exact(
             continue
         targets = index.targets(value)
         first = targets[0]
-        hits.append(_Hit(start, end, first >> 6, _form(first), _lang(first), targets[1:]))
+        if first & _CASED and not text[start].isupper():
+            continue  # names are capitalized: "turkey" and "chad" in lower case are words
+        hits.append(_Hit(start, end, _entity(first), _form(first), _lang(first), targets[1:]))
     # Leftmost-longest: the automaton reports by end position, so sort and sweep.
     hits.sort(key=lambda h: (h.start, -h.end))
     chosen: list[_Hit] = []
@@ -561,7 +571,7 @@ class _Article:
 
     def _resolve(self, hit: _Hit) -> int | None:
         """The entity a hit refers to, or None when the link would be a guess."""
-        options = (hit.idx, *(t >> 6 for t in hit.ambiguous))
+        options = (hit.idx, *(_entity(t) for t in hit.ambiguous))
         if hit.form in _FULL_FORMS and not hit.ambiguous:
             return hit.idx
         named = [i for i in options if self.first_full.get(i, len(self.text)) < hit.start]

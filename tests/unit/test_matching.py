@@ -152,3 +152,8 @@ def test_compiled_index_round_trips_through_a_file(mini_index, tmp_path):
     text = "Kassym-Zhomart Tokayev met Ma Xingrui in Astana. Ma Xingruy spoke."
     assert normalize(loaded, text) == normalize(mini_index, text)
     assert loaded.entries["astana"].name_in("ru") == "Астана"
+
+
+def test_lower_case_words_are_not_names(mini_index):
+    result = changes_for(mini_index, "Tea in fine china, not in China.")
+    assert linked(result) == [("China", "territory-cn")]
