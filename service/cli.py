@@ -54,13 +54,14 @@ def _read_bytes(path: str) -> bytes:
 @click.option("--json", "as_json", is_flag=True, help="Print the result document as JSON.")
 def localize(article, targets, glossaries, source_language, engine, as_json):
     """Fix names and localize figures in ARTICLE (a file, or - for standard input)."""
+    from .core.glossary import GlossaryError
     from .core.pipeline import LocalizeError, Localizer  # heavy: only for this command
 
     text = _read_article(article)
     try:
         localizer = Localizer.from_paths(list(glossaries) or None)
         result = localizer.localize(text, targets.split(","), source_language)
-    except LocalizeError as exc:
+    except (LocalizeError, GlossaryError) as exc:
         raise click.ClickException(str(exc)) from exc
     if engine:
         for version in result["versions"].values():

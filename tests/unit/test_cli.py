@@ -1,0 +1,72 @@
+"""The `audarma` command as an editor runs it."""
+
+import json
+
+from click.testing import CliRunner
+
+from service.cli import main
+
+MINI = "tests/data/glossary-mini"
+
+
+def run(*args, stdin=None):
+    return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+
+
+def test_localize_json_from_stdin():
+    result = run("localize", "-", "--to", "en-GB,ru-RU", "--glossary", MINI, "--json",
+                 stdin="Kassym-Zhomart Tokayev said trade hit $24 billion.")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["normalized"]["text"] == "Kassym-Jomart Tokayev said trade hit $24 billion."
+    assert doc["versions"]["en-GB"]["text"] == "Kassym-Jomart Tokayev said trade hit $24bn."
+    assert doc["versions"]["ru-RU"]["figures"][0]["rendered"] == "24\u00a0млрд долларов"
+
+
+def test_readable_report_shows_changes_in_context_and_versions():
+    result = run("localize", "-", "--to", "ru-RU", "--glossary", MINI,
+                 stdin="Ma Xingrui came. Later Ma Xingruy and Xingrui left.")
+    assert result.exit_code == 0, result.output
+    assert "[fixed  ] 'Ma Xingruy' -> 'Ma Xingrui'" in result.output
+    assert "...Ma Xingrui came. Later [Ma Xingruy] and Xingrui left...." in result.output
+    assert "[suggest] 'Xingrui' -> 'Ma'" in result.output
+    assert "== ru-RU" in result.output
+    assert "name   Ma Xingrui -> Ма Синжуй  [glossary]" in result.output
+
+
+def test_wrong_encoding_is_named(tmp_path):
+    path = tmp_path / "cp1251.txt"
+    path.write_bytes("Токаев встретился с Ма Синжуем".encode("cp1251"))
+    result = run("localize", str(path), "--to", "ru-RU", "--glossary", MINI)
+    assert result.exit_code == 1
+    assert "is not UTF-8 text" in result.output
+    assert "iconv" in result.output
+
+
+def test_unknown_locale_is_named():
+    result = run("localize", "-", "--to", "en-GB,xx-QQ", "--glossary", MINI, stdin="Hello.")
+    assert result.exit_code == 1
+    assert "unknown target locale 'xx-QQ'" in result.output
+
+
+def test_glossary_check_reports_file_and_entry(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("entries:\n  - {id: a-b, type: person, names: {en: A B}, colour: red}\n",
+                   encoding="utf-8")
+    result = CliRunner().invoke(main, ["glossary", "check", str(bad)])
+    assert result.exit_code == 1
+    assert "bad.yaml: entry 'a-b': unknown field 'colour'" in result.output
+
+
+def test_glossary_check_passes_on_the_shipped_collections():
+    result = run("glossary", "check")
+    assert result.exit_code == 0
+    assert result.output.startswith("ok: ")
+
+
+def test_localize_with_a_malformed_glossary_names_the_row(tmp_path):
+    bad = tmp_path / "people.yaml"
+    bad.write_text("entries:\n  - {id: x, type: person, names: {en: ''}}\n", encoding="utf-8")
+    result = run("localize", "-", "--to", "en-GB", "--glossary", str(bad), stdin="Hello.")
+    assert result.exit_code == 1
+    assert "people.yaml: entry 'x': 'names.en' is empty" in result.output
