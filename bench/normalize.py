@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import resource
 import statistics
@@ -50,14 +51,13 @@ def synthetic_entries(count: int, seed: int = 7):
     given = sorted({word(rng.randint(2, 3)) for _ in range(4000)})
     family = sorted({word(rng.randint(2, 4)) + rng.choice(("ov", "ev", "in", "", "enko", "uly"))
                      for _ in range(80000)})
-    seen: set[str] = set()
-    n = 0
-    while n < count:
-        name = f"{rng.choice(given)} {rng.choice(family)}"
-        if name in seen:
-            continue
-        seen.add(name)
-        n += 1
+    # Walk the given x family grid with a stride coprime to its size: every name is unique
+    # and no set of a million names has to be held to prove it.
+    cells = len(given) * len(family)
+    stride = next(p for p in range(1_000_003, cells) if math.gcd(p, cells) == 1)
+    for n in range(count):
+        cell = (n * stride) % cells
+        name = f"{given[cell // len(family)]} {family[cell % len(family)]}"
         yield Entry(
             id=f"synthetic-{n}",
             type="person",

@@ -154,30 +154,66 @@ class Normalized:
 # ----------------------------------------------------------------------------- the index
 
 
+class StringTable:
+    """Many short strings stored as one: a million names cost one str and one offset array.
+
+    Python spends ~50 bytes on every str object; at a million entities and five strings each
+    that alone would break the memory budget.
+    """
+
+    _CHUNK = 4096
+
+    def __init__(self) -> None:
+        self._pending: list[str] = []
+        self._chunks: list[str] = []
+        self._offsets = array("q", (0,))
+        self._text = ""
+
+    def append(self, text: str) -> None:
+        self._pending.append(text)
+        self._offsets.append(self._offsets[-1] + len(text))
+        if len(self._pending) >= self._CHUNK:
+            self._chunks.append("".join(self._pending))
+            self._pending = []
+
+    def freeze(self) -> None:
+        self._text = "".join((self._text, *self._chunks, *self._pending))
+        self._chunks, self._pending = [], []
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, i: int) -> str:
+        return self._text[self._offsets[i] : self._offsets[i + 1]]
+
+    def get(self, i: int) -> str | None:
+        """The string at i, or None where an empty string stands for 'no value'."""
+        return self._text[self._offsets[i] : self._offsets[i + 1]] or None
+
+
 class NameIndex:
     """Everything the matcher needs, compiled from glossary entries.
 
-    Built once per glossary version and shared read-only. Per-entity data sits in flat lists
-    so a million entities fit in memory; the automaton stores plain integers.
+    Built once per glossary version and shared read-only. Per-entity data sits in string
+    tables and flat arrays so a million entities fit in memory; the automaton stores plain
+    integers.
     """
 
     def __init__(self) -> None:
         self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        self.ids: list[str] = []
-        self.names: dict[str, list[str | None]] = {tag: [] for tag in _KEY_TAGS}
-        self.shorts: dict[str, list[str | None]] = {tag: [] for tag in _KEY_TAGS}
-        self.phonetics: list[str] = []  # "|"-joined phonetic forms of full names
+        self.ids = StringTable()
+        self.names = {tag: StringTable() for tag in _KEY_TAGS}
+        self.shorts = {tag: StringTable() for tag in _KEY_TAGS}
+        self.phonetics = StringTable()  # "|"-joined phonetic forms of full names
+        self.tails = StringTable()  # "|"-joined phonetic forms of a bare one-word reference
         self.flags = bytearray()
-        # Skeleton blocks: every token of a full name, and the forms a bare reference takes
-        # (short forms, surnames, one-word names). Postings are entity indexes.
+        # Skeleton blocks: every token of a full name, and every bare form. Postings are
+        # entity indexes.
         self.blocks: dict[str, array] = {}
         self.tail_blocks: dict[str, array] = {}
         self.overflow: list[tuple[int, ...]] = []
-        self._index_of: dict[str, int] = {}
         self.entries: dict[str, Entry] = {}  # kept only when built with keep_entries
-        # Per-entity derived forms, computed on first use (a few hundred entities per run).
         self._part_cache: dict[int, frozenset[str]] = {}
-        self._tail_cache: dict[int, list[str]] = {}
 
     # -- building
 
@@ -189,50 +225,61 @@ class NameIndex:
             if keep_entries:
                 index.entries[entry.id] = entry
         index.automaton.make_automaton()
+        for table in index._tables():
+            table.freeze()
         return index
+
+    def _tables(self) -> list[StringTable]:
+        return [self.ids, self.phonetics, self.tails, *self.names.values(), *self.shorts.values()]
 
     def add(self, entry: Entry) -> None:
         idx = len(self.ids)
         self.ids.append(entry.id)
-        self._index_of[entry.id] = idx
         is_person = entry.type == "person"
-        flags = _IS_PERSON if is_person else 0
-        for tag in _KEY_TAGS:
-            name = entry.names.get(tag)
-            short = entry.short.get(tag)
-            self.names[tag].append(name)
-            self.shorts[tag].append(short)
-        en_name, en_short = entry.names.get("en"), entry.short.get("en")
-        if is_person and en_name and en_short and en_name.split()[0] == en_short:
-            flags |= _FAMILY_FIRST
-        self.flags.append(flags)
+        names, shorts = entry.names, entry.short
+        en_name, en_short = names.get("en"), shorts.get("en")
+        family_first = bool(
+            is_person and en_name and en_short and en_name.split()[0] == en_short
+        )
+        self.flags.append((_IS_PERSON if is_person else 0) | (_FAMILY_FIRST if family_first else 0))
 
-        phonetic_forms: dict[str, None] = {}
+        full: dict[str, None] = {}  # phonetic forms of full names, in order, no repeats
+        tails: dict[str, None] = {}
         for tag in _KEY_TAGS:
             lang = _LANG_INDEX[tag]
-            name = entry.names.get(tag)
+            name = names.get(tag)
+            short = shorts.get(tag)
+            self.names[tag].append(name or "")
+            self.shorts[tag].append(short or "")
             if name:
                 self._add_key(name, idx, NAME, lang)
-                phonetic_forms[phonetic(name)] = None
+                full[phonetic(name)] = None
                 if tag == "ru":
                     self._add_russian_forms(name, idx, lang, is_person, entry.type)
-            short = entry.short.get(tag)
             if short:
                 self._add_key(short, idx, SHORT, lang)
+                tails[phonetic(short)] = None
                 if tag == "ru" and is_person:
                     for form in person_forms(short):
                         self._add_key(form, idx, INFLECTED_SHORT, lang)
         for variant in entry.variants:
             lang = _LANG_INDEX["ru"] if _is_cyrillic(variant) else _LANG_INDEX["en"]
             self._add_key(variant, idx, VARIANT, lang)
-            phonetic_forms[phonetic(variant)] = None
-        self.phonetics.append("|".join(phonetic_forms))
-        for form in phonetic_forms:
-            for token in form.replace("-", " ").split():
+            full[phonetic(variant)] = None
+        for form in full:
+            tokens = form.replace("-", " ").split()
+            for token in tokens:
                 if len(token) >= 3:
                     _post(self.blocks, skeleton(token), idx)
-        for tail in self.tail_forms(idx):
+            if len(tokens) == 1:
+                tails[tokens[0]] = None
+            elif is_person and not family_first:
+                tails[tokens[-1]] = None  # the surname of a given-name-first person
+        tail_forms = [t for t in tails if len(t) >= 3]
+        for tail in tail_forms:
             _post(self.tail_blocks, skeleton(tail), idx)
+        self.phonetics.append("|".join(full))
+        self.tails.append("|".join(tail_forms))
 
     def _add_russian_forms(self, name: str, idx: int, lang: int, person: bool, kind: str) -> None:
         if person:
@@ -276,8 +323,7 @@ class NameIndex:
     def save(self, path: str | Path) -> None:
         path = Path(path)
         self.automaton.save(str(path.with_suffix(".aho")))  # STORE_INTS: no serializer
-        skip = ("automaton", "entries", "_part_cache", "_tail_cache")
-        state = {k: v for k, v in vars(self).items() if k not in skip}
+        state = {k: v for k, v in vars(self).items() if k not in ("automaton", "_part_cache")}
         state["entries"] = [_entry_state(e) for e in self.entries.values()]
         with path.open("wb") as fh:
             pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -292,7 +338,6 @@ class NameIndex:
         vars(index).update(state)
         index.entries = {e.id: e for e in (_entry_from_state(s) for s in entries)}
         index._part_cache = {}
-        index._tail_cache = {}
         index.automaton = ahocorasick.load(str(path.with_suffix(".aho")), pickle.loads)
         return index
 
@@ -300,9 +345,6 @@ class NameIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
-
-    def index_of(self, entity_id: str) -> int | None:
-        return self._index_of.get(entity_id)
 
     def targets(self, value: int) -> tuple[int, ...]:
         """Decode an automaton value into (entity << 7 | cased << 6 | form << 3 | language)."""
@@ -312,14 +354,14 @@ class NameIndex:
 
     def name(self, idx: int, lang: str) -> str | None:
         tag = lang if lang in self.names else "en"
-        found = self.names[tag][idx]
+        found = self.names[tag].get(idx)
         if found is None and tag == "kk":
-            found = self.names["ru"][idx]  # Kazakh copy writes foreign names the Russian way
+            found = self.names["ru"].get(idx)  # Kazakh copy writes foreign names the Russian way
         return found
 
     def short(self, idx: int, lang: str) -> str | None:
         tag = lang if lang in self.shorts else "en"
-        return self.shorts[tag][idx]
+        return self.shorts[tag].get(idx)
 
     def is_person(self, idx: int) -> bool:
         return bool(self.flags[idx] & _IS_PERSON)
@@ -333,49 +375,34 @@ class NameIndex:
         if parts is None:
             found: set[str] = set()
             for tag in _KEY_TAGS:
-                name = self.names[tag][idx]
+                name = self.names[tag].get(idx)
                 if name:
                     found.update(fold(name).split())
                     if tag == "ru" and self.flags[idx] & _IS_PERSON:
                         found.update(t for form in person_forms(name) for t in fold(form).split())
+            if len(self._part_cache) > 10000:
+                self._part_cache.clear()  # bounded: only entities named in recent articles
             parts = self._part_cache[idx] = frozenset(found)
         return parts
 
     def tail_forms(self, idx: int) -> list[str]:
         """Phonetic forms a bare one-word reference to this entity can take."""
-        found = self._tail_cache.get(idx)
-        if found is None:
-            found = self._tail_cache[idx] = self._tail_forms(idx)
-        return found
-
-    def _tail_forms(self, idx: int) -> list[str]:
-        forms = {phonetic(short) for tag in _KEY_TAGS if (short := self.shorts[tag][idx])}
-        for form in self.phonetics[idx].split("|"):
-            tokens = form.replace("-", " ").split()
-            if len(tokens) == 1:
-                forms.add(tokens[0])
-            elif self.flags[idx] & _IS_PERSON and not self.flags[idx] & _FAMILY_FIRST:
-                forms.add(tokens[-1])  # the surname of a given-name-first person
-        return [f for f in forms if len(f) >= 3]
+        tails = self.tails[idx]
+        return tails.split("|") if tails else []
 
     def candidates(self, tokens: list[str]) -> set[int]:
         """Entities that could be meant by a misspelled name of these phonetic tokens.
 
-        One token: entities with a bare form sharing its skeleton (or one deletion of it).
-        Several: entities matching every token of three letters or more that way, so a
-        common given name does not pull in thousands of people.
+        One token: entities with a bare form whose skeleton is within one deletion or swap.
+        Several: the same test on the rarest token of three letters or more, so a common
+        given name does not pull in thousands of people; the scorer checks the rest.
         """
         if len(tokens) == 1:
-            return _lookup_block(self.tail_blocks, tokens[0])
-        found: set[int] | None = None
-        for token in tokens:
-            if len(token) < 3:
-                continue
-            hits = _lookup_block(self.blocks, token)
-            found = hits if found is None else found & hits
-            if not found:
-                return set()
-        return found or set()
+            return _union(_postings(self.tail_blocks, tokens[0]))
+        lists = [_postings(self.blocks, t) for t in tokens if len(t) >= 3]
+        if not lists:
+            return set()
+        return _union(min(lists, key=lambda found: sum(len(p) for p in found)))
 
 
 def _post(blocks: dict[str, array], key: str, idx: int) -> None:
@@ -388,20 +415,24 @@ def _post(blocks: dict[str, array], key: str, idx: int) -> None:
         postings.append(idx)
 
 
-def _lookup_block(blocks: dict[str, array], token: str) -> set[int]:
+def _postings(blocks: dict[str, array], token: str) -> list[array]:
+    """Posting lists for a token's skeleton and its one-deletion and one-swap neighbours."""
     skel = skeleton(token)
     if len(skel) < 2:
-        return set()
+        return []
     keys = {skel}
     if len(skel) >= 3:
-        # One deletion or one swap of neighbours: the index holds whole skeletons only.
+        # The index holds whole skeletons only; typos are probed from the query side.
         keys.update(skel[:i] + skel[i + 1 :] for i in range(len(skel)))
         keys.update(skel[:i] + skel[i + 1] + skel[i] + skel[i + 2 :] for i in range(len(skel) - 1))
+    found = [blocks.get(key) for key in keys]
+    return [p for p in found if p is not None and len(p) <= BLOCK_CAP]
+
+
+def _union(postings: list[array]) -> set[int]:
     found: set[int] = set()
-    for key in keys:
-        postings = blocks.get(key)
-        if postings is not None and len(postings) <= BLOCK_CAP:
-            found.update(postings)
+    for p in postings:
+        found.update(p)
     return found
 
 
@@ -547,8 +578,10 @@ class _Article:
         self.language = language
         self.mentions: list[Mention] = []
         self.changes: list[Change] = []
-        self.covered: list[tuple[int, int]] = []
+        self.covered = bytearray(len(text))  # 1 where a span is already linked
         self.first_full: dict[int, int] = {}  # entity -> offset of its first full mention
+        self._parts: dict[str, list[tuple[int, int]]] = {}
+        self._parts_seen = 0
 
     # -- exact stage
 
@@ -563,7 +596,7 @@ class _Article:
             surface = self.text[hit.start : hit.end]
             form = _FORM_NAMES[hit.form]
             self.mentions.append(Mention(hit.start, hit.end, surface, self.index.ids[idx], form))
-            self.covered.append((hit.start, hit.end))
+            self._cover(hit.start, hit.end)
             if hit.form == VARIANT:
                 self._fix_variant(hit, idx, surface)
             elif _mixed_script(surface):
@@ -669,8 +702,11 @@ class _Article:
         if piece:
             yield piece[0][0], piece[-1][1]
 
+    def _cover(self, start: int, end: int) -> None:
+        self.covered[start:end] = b"\x01" * (end - start)
+
     def _is_covered(self, start: int, end: int) -> bool:
-        return any(s < end and start < e for s, e in self.covered)
+        return self.covered.find(1, start, end) != -1
 
     def _link_segment(self, start: int, end: int, cache: dict) -> None:
         surface = self.text[start:end]
@@ -703,20 +739,25 @@ class _Article:
             cache[key] = self._fuzzy(surface, tokens, local_only)
         return cache[key]
 
+    def _part_owners(self) -> dict[str, list[tuple[int, int]]]:
+        """Name token -> (entity, first full mention) for everybody named so far."""
+        if self._parts_seen != len(self.first_full):
+            for idx, first in list(self.first_full.items())[self._parts_seen :]:
+                for part in self.index.name_parts(idx):
+                    self._parts.setdefault(part, []).append((idx, first))
+            self._parts_seen = len(self.first_full)
+        return self._parts
+
     def _link_partial(self, start: int, end: int, surface: str) -> bool:
         """A bare name token of somebody already named in full earlier in the article."""
         key = fold(surface)
-        owners = [
-            idx
-            for idx, first in self.first_full.items()
-            if first < start and key in self.index.name_parts(idx)
-        ]
+        owners = [idx for idx, first in self._part_owners().get(key, ()) if first < start]
         if len(owners) != 1:
             return False
         idx = owners[0]
         entity = self.index.ids[idx]
         self.mentions.append(Mention(start, end, surface, entity, "partial"))
-        self.covered.append((start, end))
+        self._cover(start, end)
         short = self.index.short(idx, self.language)
         if short and fold(short) != key and self.index.is_person(idx):
             why = (
@@ -790,7 +831,7 @@ class _Article:
                 reason,
             )
         )
-        self.covered.append((start, end))
+        self._cover(start, end)
         if applied:
             # A suggestion is not a link: until an editor accepts it, the name is unknown.
             self.mentions.append(Mention(start, end, surface, entity, "fuzzy"))
