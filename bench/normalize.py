@@ -115,7 +115,7 @@ def median_time(fn, repeats: int) -> float:
     return statistics.median(samples)
 
 
-def run_size(size: int, seconds: float, cache: Path | None) -> dict:
+def build_index(size: int) -> tuple[NameIndex, list[Entry], dict]:
     real = list(load_glossary())
     base_rss = peak_rss_mib()
     start = time.perf_counter()
@@ -125,18 +125,16 @@ def run_size(size: int, seconds: float, cache: Path | None) -> dict:
         yield from synthetic_entries(size - len(real))
 
     index = NameIndex.build(entries(), keep_entries=False)
-    build_s = time.perf_counter() - start
-    result = {"size": size, "build_s": round(build_s, 2),
-              "index_rss_mib": round(peak_rss_mib() - base_rss, 1)}
-    if cache is not None:
-        start = time.perf_counter()
-        index.save(cache)
-        result["save_s"] = round(time.perf_counter() - start, 2)
-        del index
-        start = time.perf_counter()
-        index = NameIndex.load(cache)
-        result["cached_load_s"] = round(time.perf_counter() - start, 2)
+    figures = {
+        "size": size,
+        "build_s": round(time.perf_counter() - start, 2),
+        "build_rss_mib": round(peak_rss_mib() - base_rss, 1),
+    }
+    return index, real, figures
 
+
+def measure(index: NameIndex, real: list[Entry], seconds: float) -> dict:
+    result = {}
     for words, names in ((5000, 30), (500, 5)):
         article = make_article(real, words, names)
         folded = fold(article)
@@ -164,8 +162,28 @@ def run_size(size: int, seconds: float, cache: Path | None) -> dict:
             "full_articles_s": round(rate(full, seconds), 1),
             "changes": len(normalize(index, article, "en").changes),
         }
-    result["peak_rss_mib"] = round(peak_rss_mib(), 1)
     return result
+
+
+def run_size(size: int, seconds: float, phase: str, cache: Path) -> dict:
+    """phase 'all': build and measure in one process; 'build': build and save the compiled
+    index; 'load': load the saved index (what a worker does) and measure."""
+    if phase == "load":
+        start = time.perf_counter()
+        index = NameIndex.load(cache)
+        figures = {"cached_load_s": round(time.perf_counter() - start, 2)}
+        figures.update(measure(index, list(load_glossary()), seconds))
+    else:
+        index, real, figures = build_index(size)
+        if phase == "build":
+            start = time.perf_counter()
+            index.save(cache)
+            figures["save_s"] = round(time.perf_counter() - start, 2)
+            figures["cache_mib"] = round(cache.stat().st_size / 2**20, 1)
+        else:
+            figures.update(measure(index, real, seconds))
+    figures["peak_rss_mib"] = round(peak_rss_mib(), 1)
+    return figures
 
 
 def main() -> None:
@@ -173,25 +191,27 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--cache", action="store_true", help="also save and reload the index")
+    parser.add_argument("--phase", default="all", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    cache_dir = ROOT / "bench" / ".cache"
     if args.one:
-        cache = ROOT / "bench" / ".cache" / f"index-{args.one}.bin" if args.cache else None
-        if cache:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-        print(json.dumps(run_size(args.one, args.seconds, cache)))
+        cache = cache_dir / f"index-{args.one}.pickle"
+        print(json.dumps(run_size(args.one, args.seconds, args.phase, cache)))
         return
+    cache_dir.mkdir(parents=True, exist_ok=True)
     for size in (int(s) for s in args.sizes.split(",")):
-        cmd = [sys.executable, __file__, "--one", str(size), "--seconds", str(args.seconds)]
-        if args.cache:
-            cmd.append("--cache")
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-        r = json.loads(out.strip().splitlines()[-1])
+        runs = {}
+        for phase in ("build", "load"):
+            cmd = [sys.executable, __file__, "--one", str(size), "--seconds", str(args.seconds),
+                   "--phase", phase]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            runs[phase] = json.loads(out.strip().splitlines()[-1])
+        b, r = runs["build"], runs["load"]
         print(f"\n== {size:,} names")
-        print(f"build {r['build_s']} s, index +{r['index_rss_mib']} MiB, "
-              f"peak RSS {r['peak_rss_mib']} MiB")
-        if "cached_load_s" in r:
-            print(f"cached index: save {r['save_s']} s, load {r['cached_load_s']} s")
+        print(f"build: {b['build_s']} s, peak RSS {b['peak_rss_mib']} MiB; compiled index "
+              f"{b['cache_mib']} MiB saved in {b['save_s']} s")
+        print(f"worker: cached index loads in {r['cached_load_s']} s, "
+              f"peak RSS {r['peak_rss_mib']} MiB while normalizing")
         for key in ("5000w", "500w"):
             m = r[key]
             print(f"{key} article ({m['bytes']:,} bytes, {m['changes']} changes): "

@@ -8,6 +8,8 @@ from service.core.glossary import load_glossary
 from service.core.matching import NameIndex
 
 DATA = Path(__file__).parent / "data"
+# Lines the evaluation test leaves for the end-of-run summary.
+EVAL_REPORT = pytest.StashKey[list]()
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -19,3 +21,12 @@ def mini_index() -> NameIndex:
 @pytest.fixture(scope="session")
 def shipped_index() -> NameIndex:
     return NameIndex.build(load_glossary())
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Print the name-matching evaluation figures after the run, pass or fail."""
+    lines = config.stash.get(EVAL_REPORT, None)
+    if lines:
+        terminalreporter.section("name-matching evaluation")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -8,6 +8,7 @@ that look like Latin ones (a mixed-script "Тokayev" folds like "Tokayev").
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Cyrillic letters drawn like Latin ones, after lowercasing. Mapping them one way keeps
@@ -119,29 +120,26 @@ def skeleton(token: str) -> str:
 
     A blocking key for fuzzy lookup: stable under what phonetic() folds and under vowel typos.
     """
-    key = phonetic(token)
+    return skeleton_of_phonetic(phonetic(token))
+
+
+def skeleton_of_phonetic(key: str) -> str:
+    """skeleton() for a token that is already in phonetic() form."""
     if not key:
         return ""
-    return _squeeze(key[0] + "".join(ch for ch in key[1:] if ch not in _VOWELS and ch.isalpha()))
+    return _squeeze(key[0] + key[1:].translate(_DROP_VOWELS))
+
+
+_DROP_VOWELS = str.maketrans("", "", "aeiou '")
+_GLIDE_Y = re.compile(r"(?<=[aeiouy])y(?=[aeiou])")
+_DOUBLED = re.compile(r"(.)\1+")
 
 
 def _drop_glide_y(text: str) -> str:
     """Drop a y that only glides between vowels: Tokayev/Tokaev, Aliyev/Aliev, Mirziyoyev."""
-    if "y" not in text:
-        return text
-    chars = list(text)
-    for i in range(1, len(chars) - 1):
-        if chars[i] == "y" and chars[i - 1] in "aeiouy" and chars[i + 1] in "aeiou":
-            chars[i] = ""
-    return "".join(chars)
+    return _GLIDE_Y.sub("", text) if "y" in text else text
 
 
 def _squeeze(text: str) -> str:
     """Collapse doubled letters (Kassym/Kasym, Massimov/Masimov)."""
-    out = []
-    previous = ""
-    for ch in text:
-        if ch != previous:
-            out.append(ch)
-        previous = ch
-    return "".join(out)
+    return _DOUBLED.sub(r"\1", text)

@@ -157,3 +157,17 @@ def test_compiled_index_round_trips_through_a_file(mini_index, tmp_path):
 def test_lower_case_words_are_not_names(mini_index):
     result = changes_for(mini_index, "Tea in fine china, not in China.")
     assert linked(result) == [("China", "territory-cn")]
+
+
+def test_string_table_keeps_every_string_across_chunks():
+    from service.core.matching import StringTable
+
+    table = StringTable()
+    table._CHUNK = 3  # force several chunk flushes
+    words = ["Ma", "", "Кассым", "托卡耶夫", "x" * 50, "", "end"]
+    for word in words:
+        table.append(word)
+    assert len(table) == len(words)
+    table.freeze()
+    assert [table[i] for i in range(len(table))] == words
+    assert table.get(1) is None and table.get(0) == "Ma"
