@@ -18,8 +18,8 @@ import pickle
 import re
 from array import array
 from collections.abc import Iterable
-from itertools import accumulate
 from dataclasses import asdict, dataclass
+from itertools import accumulate
 from pathlib import Path
 from types import MappingProxyType
 
