@@ -42,9 +42,13 @@ _FULL_FORMS = frozenset({NAME, VARIANT, INFLECTED, REVERSED})
 
 # Fuzzy thresholds (0-100 scale of rapidfuzz).
 SUGGEST_AT = 80.0  # below this nothing is reported
+LOCAL_SUGGEST_AT = 70.0  # ... unless the entity was already named in the article
+SENTENCE_START_SUGGEST_AT = 86.0  # a lone capitalized word opening a sentence
 APPLY_AT = 90.0  # an applied fix needs at least this, plus the checks in _may_apply
 TOKEN_FLOOR = 70.0  # every token of a multi-word name must be at least this similar
 BLOCK_CAP = 5000  # skeleton blocks larger than this say nothing and are skipped
+_MAX_WINDOW = 8  # longest multi-word name tried as a window of words
+POOL_BUDGET = 2000  # candidates scored per fuzzy lookup, at most (about)
 
 # Automaton values: (target or overflow slot) << 9 | overflow flag << 8 | key length.
 # STORE_INTS keeps no key, so the length travels in the value to recover a match's start.
@@ -92,6 +96,7 @@ _CAP_RUN = re.compile(
     r"(?:[ \t\u00a0]+[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁӘҒҚҢӨҰҮҺІ][\w'’]*(?:-[\w'’]+)*)*"
 )
 _TOKEN = re.compile(r"[^\s]+")
+_WORD = re.compile(r"[^\W\d_][\w'’]*")
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁӘҒҚҢӨҰҮҺІ"
 _ADJACENT_BEFORE = re.compile(rf"(?<![\w'’-])([{_UPPER}][\w'’-]*)[ \u00a0]+$")
 _ADJACENT_AFTER = re.compile(rf"[ \u00a0]+([{_UPPER}][\w'’-]*)(?![\w'’-])")
@@ -219,6 +224,10 @@ class NameIndex:
         # entity indexes.
         self.blocks: dict[str, array] = {}
         self.tail_blocks: dict[str, array] = {}
+        # Multi-word names of places, bodies and terms, by the skeleton of their first word:
+        # the word counts they come in. Lets the matcher try "Eurasian Economc Union" and
+        # "Евразийскй экономический союз" as whole windows of words.
+        self.multi_first: dict[str, set[int]] = {}
         self.overflow: list[tuple[int, ...]] = []
         self.entries: dict[str, Entry] = {}  # kept only when built with keep_entries
         self._part_cache: dict[int, frozenset[str]] = {}
@@ -278,14 +287,21 @@ class NameIndex:
             tokens = form.replace("-", " ").split()
             for token in tokens:
                 if len(token) >= 3:
-                    _post(self.blocks, skeleton_of_phonetic(token), idx)
+                    _post_with_deletions(self.blocks, skeleton_of_phonetic(token), idx)
+            if len(tokens) > 1:
+                # Names of short syllables (Cai Qi, Yin Li) block on the whole name.
+                _post_with_deletions(self.blocks, _joined_key(tokens), idx)
+                if not is_person and len(tokens) <= _MAX_WINDOW:
+                    first = skeleton_of_phonetic(tokens[0])
+                    for key in {first} | _deletions(first):
+                        self.multi_first.setdefault(key, set()).add(len(tokens))
             if len(tokens) == 1:
                 tails[tokens[0]] = None
             elif is_person and not family_first:
                 tails[tokens[-1]] = None  # the surname of a given-name-first person
         tail_forms = [t for t in tails if len(t) >= 3]
         for tail in tail_forms:
-            _post(self.tail_blocks, skeleton_of_phonetic(tail), idx)
+            _post_with_deletions(self.tail_blocks, skeleton_of_phonetic(tail), idx)
         self.phonetics.append("|".join(full))
         self.tails.append("|".join(tail_forms))
 
@@ -397,19 +413,45 @@ class NameIndex:
         tails = self.tails[idx]
         return tails.split("|") if tails else []
 
-    def candidates(self, tokens: list[str]) -> set[int]:
+    def candidates(self, tokens: list[str], exact_only: bool = False) -> set[int]:
         """Entities that could be meant by a misspelled name of these phonetic tokens.
 
-        One token: entities with a bare form whose skeleton is within one deletion or swap.
-        Several: the same test on the rarest token of three letters or more, so a common
-        given name does not pull in thousands of people; the scorer checks the rest.
+        Blocking is symmetric-deletion on consonant skeletons: the index holds each skeleton
+        and its one-letter deletions, the query probes the same, so skeletons two edits
+        apart still meet. One token looks in the bare-form blocks; several tokens take the
+        rarest token's block (or the whole-name block), so a common given name does not
+        pull in thousands of people; the scorer checks the rest.
         """
         if len(tokens) == 1:
-            return _union(_postings(self.tail_blocks, tokens[0]))
-        lists = [_postings(self.blocks, t) for t in tokens if len(t) >= 3]
-        if not lists:
-            return set()
-        return _union(min(lists, key=lambda found: sum(len(p) for p in found)))
+            return _union(_postings(self.tail_blocks, tokens[0], exact_only))
+        lists = [_postings(self.blocks, t, exact_only) for t in tokens if len(t) >= 3]
+        lists.append(_postings(self.blocks, _joined_key(tokens), exact_only, is_skeleton=True))
+        # Smallest blocks first; a typo can leave its own token's block small but wrong, so
+        # keep adding blocks while the pool stays cheap to score.
+        sized = sorted((sum(len(p) for p in found), i) for i, found in enumerate(lists) if found)
+        pool: set[int] = set()
+        for size, i in sized:
+            if pool and len(pool) + size > POOL_BUDGET:
+                break
+            pool |= _union(lists[i])
+        return pool
+
+
+def _joined_key(tokens: list[str]) -> str:
+    return "=" + skeleton_of_phonetic("".join(tokens))
+
+
+def _deletions(key: str) -> set[str]:
+    # Short skeletons would match half the glossary after a deletion.
+    if len(key) < 4:
+        return set()
+    return {key[:i] + key[i + 1 :] for i in range(len(key))}
+
+
+def _post_with_deletions(blocks: dict[str, array], key: str, idx: int) -> None:
+    _post(blocks, key, idx)
+    for variant in _deletions(key):
+        _post(blocks, variant, idx)
 
 
 def _post(blocks: dict[str, array], key: str, idx: int) -> None:
@@ -422,15 +464,16 @@ def _post(blocks: dict[str, array], key: str, idx: int) -> None:
         postings.append(idx)
 
 
-def _postings(blocks: dict[str, array], token: str) -> list[array]:
-    """Posting lists for a token's skeleton and its one-deletion and one-swap neighbours."""
-    skel = skeleton_of_phonetic(token)
+def _postings(
+    blocks: dict[str, array], token: str, exact_only: bool = False, is_skeleton: bool = False
+) -> list[array]:
+    """Posting lists for a token's skeleton, its deletions and its neighbour swaps."""
+    skel = token if is_skeleton else skeleton_of_phonetic(token)
     if len(skel) < 2:
         return []
     keys = {skel}
-    if len(skel) >= 3:
-        # The index holds whole skeletons only; typos are probed from the query side.
-        keys.update(skel[:i] + skel[i + 1 :] for i in range(len(skel)))
+    if not exact_only:
+        keys |= _deletions(skel)
         keys.update(skel[:i] + skel[i + 1] + skel[i] + skel[i + 2 :] for i in range(len(skel) - 1))
     found = [blocks.get(key) for key in keys]
     return [p for p in found if p is not None and len(p) <= BLOCK_CAP]
@@ -557,6 +600,7 @@ def normalize(index: NameIndex, text: str, language: str | None = None) -> Norma
     folded = fold(text)
     state = _Article(index, text, folded, language)
     state.link_exact(find_exact(index, text, folded, language))
+    state.link_windows()
     state.link_runs()
     changes = tuple(sorted(state.changes, key=lambda c: (c.start, c.end)))
     mentions = tuple(sorted(state.mentions, key=lambda m: m.start))
@@ -681,12 +725,59 @@ class _Article:
             )
         )
 
+    def _bare_form(self, idx: int) -> str | None:
+        """How a one-word later reference to the entity is written in the text's language."""
+        short = self.index.short(idx, self.language)
+        name = self.index.name(idx, self.language)
+        if short or name is None:
+            return short
+        if self.index.is_person(idx) and " " in name and not self.index.family_first(idx):
+            return name.split()[-1]  # the surname
+        return name
+
     def _replacement(self, idx: int, short: bool) -> str | None:
         if short:
             return self.index.short(idx, self.language)
         return self.index.name(idx, self.language)
 
     # -- partial and fuzzy stages
+
+    def link_windows(self) -> None:
+        """Misspelled multi-word names of places and bodies, tried as windows of words."""
+        if not self.index.multi_first:
+            return
+        words = list(_WORD.finditer(self.text))
+        cache: dict = {}
+        i = 0
+        while i < len(words):
+            taken = self._try_windows(words, i, cache) if words[i].group()[:1].isupper() else 0
+            i += taken or 1
+
+    def _try_windows(self, words: list, i: int, cache: dict) -> int:
+        first = words[i].group()
+        key = skeleton_of_phonetic(phonetic(first))
+        lengths: set[int] = set()
+        for variant in {key} | _deletions(key):
+            lengths |= self.index.multi_first.get(variant, set())
+        for size in sorted(lengths, reverse=True):
+            if size < 2 or i + size > len(words):
+                continue
+            start, end = words[i].start(), words[i + size - 1].end()
+            surface = self.text[start:end]
+            if any(ch in surface for ch in ".!?;:\n") or self.covered.find(0, start, end) == -1:
+                continue
+            found = self._cached_fuzzy(surface, surface.split(), cache)
+            if found and not self.index.is_person(found[0][1]):
+                self._uncover(start, end)
+                self._record_fuzzy(start, end, surface, found)
+                return size
+        return 0
+
+    def _uncover(self, start: int, end: int) -> None:
+        # A whole misspelled name wins over a word of it linked on its own ("Shanghai" inside
+        # "Shanghai Cooperation Organisaton").
+        self.mentions = [m for m in self.mentions if m.end <= start or m.start >= end]
+        self.covered[start:end] = bytes(end - start)
 
     def link_runs(self) -> None:
         cache: dict[str, list] = {}
@@ -728,8 +819,8 @@ class _Article:
             return
         # A capitalized word opening a sentence is usually an ordinary word ("Grain prices
         # rose"): compare it only with people already named in this article.
-        local_only = len(tokens) == 1 and _sentence_start(self.text, start)
-        found = self._cached_fuzzy(surface, tokens, cache, local_only)
+        sentence_start = len(tokens) == 1 and _sentence_start(self.text, start)
+        found = self._cached_fuzzy(surface, tokens, cache, sentence_start)
         if not found and len(tokens) > 1 and _sentence_start(self.text, start):
             # "Later Ma Xingruy said": the first word may be an ordinary sentence opener.
             cut = self.text.index(tokens[1], start + len(tokens[0]))
@@ -739,11 +830,12 @@ class _Article:
             self._record_fuzzy(start, end, surface, found)
 
     def _cached_fuzzy(
-        self, surface: str, tokens: list[str], cache: dict, local_only: bool = False
+        self, surface: str, tokens: list[str], cache: dict, sentence_start: bool = False
     ) -> list:
-        key = (fold(surface), local_only)
+        # Results depend on who has been named so far, so that is part of the key.
+        key = (fold(surface), sentence_start, len(self.first_full))
         if key not in cache:
-            cache[key] = self._fuzzy(surface, tokens, local_only)
+            cache[key] = self._fuzzy(surface, tokens, sentence_start)
         return cache[key]
 
     def _part_owners(self) -> dict[str, list[tuple[int, int]]]:
@@ -778,15 +870,20 @@ class _Article:
         return True
 
     def _fuzzy(
-        self, surface: str, tokens: list[str], local_only: bool = False
+        self, surface: str, tokens: list[str], sentence_start: bool = False
     ) -> list[tuple[float, int, str]]:
-        """Scored candidates (score, entity, matched phonetic form), best first."""
+        """Scored candidates (score, entity, matched phonetic form), best first.
+
+        People already named in this article are always scored, with a lower bar: "Mr
+        Ovwrchk" two sentences after "Alexei Overchuk" is worth an editor's look. A lone word
+        opening a sentence is usually an ordinary word, so it is checked against the whole
+        glossary only by its exact skeleton and with a higher bar.
+        """
         query = phonetic(surface)
         q_tokens = query.replace("-", " ").split()
         if not q_tokens:
             return []
-        pool = set() if local_only else self.index.candidates(q_tokens)
-        # Entities already named in this article are always worth scoring.
+        pool = self.index.candidates(q_tokens, exact_only=sentence_start)
         pool.update(self.first_full)
         if not pool:
             return []
@@ -800,13 +897,16 @@ class _Article:
             )
             choices.extend(forms)
             owners.extend([idx] * len(forms))
+        global_bar = SENTENCE_START_SUGGEST_AT if sentence_start else SUGGEST_AT
         scored: dict[int, tuple[float, str]] = {}
         for form, _, position in process.extract(
-            query, choices, scorer=fuzz.ratio, limit=8, score_cutoff=SUGGEST_AT - 10
+            query, choices, scorer=fuzz.ratio, limit=10, score_cutoff=LOCAL_SUGGEST_AT - 10
         ):
-            score = _token_score(q_tokens, form.replace("-", " ").split())
             idx = owners[position]
-            if score >= SUGGEST_AT and score > scored.get(idx, (0.0, ""))[0]:
+            floor = TOKEN_FLOOR if idx not in self.first_full else LOCAL_SUGGEST_AT - 10
+            score = _token_score(q_tokens, form.replace("-", " ").split(), floor)
+            bar = LOCAL_SUGGEST_AT if idx in self.first_full else global_bar
+            if score >= bar and score > scored.get(idx, (0.0, ""))[0]:
                 scored[idx] = (score, form)
         return sorted(((s, i, f) for i, (s, f) in scored.items()), reverse=True)
 
@@ -814,11 +914,7 @@ class _Article:
         score, idx, form = found[0]
         runner_up = found[1][0] if len(found) > 1 else 0.0
         single = len(surface.split()) == 1
-        replacement = self._replacement(idx, short=single) if single else None
-        if single and replacement is None:
-            replacement = surface if self.index.is_person(idx) else self._replacement(idx, False)
-        if not single:
-            replacement = self._replacement(idx, short=False)
+        replacement = self._bare_form(idx) if single else self._replacement(idx, short=False)
         if replacement is None or fold(replacement) == fold(surface):
             return
         if _gender_pair(phonetic(surface).split()[-1], form.replace("-", " ").split()[-1]):
@@ -888,12 +984,12 @@ def _similarity(a: str, b: str) -> float:
     return max(fuzz.ratio(a, b), OSA.normalized_similarity(a, b) * 100)
 
 
-def _token_score(query: list[str], candidate: list[str]) -> float:
+def _token_score(query: list[str], candidate: list[str], floor: float = TOKEN_FLOOR) -> float:
     """Mean token similarity when the token counts agree and no token is far off, else 0."""
     if len(query) != len(candidate):
         return 0.0
     scores = [_similarity(q, c) for q, c in zip(query, candidate, strict=True)]
-    if min(scores) < TOKEN_FLOOR:
+    if min(scores) < floor:
         return 0.0
     weights = [max(len(c), 1) for c in candidate]
     return sum(s * w for s, w in zip(scores, weights, strict=True)) / sum(weights)
