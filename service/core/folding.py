@@ -80,7 +80,7 @@ def _build_roman_table() -> dict[int, str]:
     for cyr, lat in _CYR_TO_LAT.items():
         table[ord(cyr)] = lat
     for ch in _DASHES:
-        table[ord(ch)] = " "
+        table[ord(ch)] = "-"  # kept: "Oyun-Erdene" is one word whose halves both count
     for ch in _APOSTROPHES:
         table[ord(ch)] = ""
     return table
@@ -91,6 +91,7 @@ _ROMAN_TABLE = _build_roman_table()
 # Order matters: longer clusters first. These make the usual romanization choices for
 # Central Asian and Chinese names compare equal: kh/h, zh/j/dzh, y/i/j, ks/x, w/v, q/k/c.
 _CLUSTERS = (
+    ("dsch", "j"), ("tsch", "ch"), ("sch", "sh"),  # German: Dschaparow, Mischustin
     ("shch", "sh"), ("dzh", "j"), ("zh", "j"), ("kh", "h"), ("gh", "g"), ("ch", "c"),
     ("sh", "s"), ("ts", "c"), ("tz", "c"), ("ks", "x"), ("ck", "k"), ("ph", "f"),
 )
@@ -100,7 +101,8 @@ _VOWELS = frozenset("aeiou")
 
 def romanize_key(text: str) -> str:
     """Cyrillic or Latin text -> lowercase basic Latin, for similarity scoring only."""
-    return " ".join(text.lower().translate(_ROMAN_TABLE).split())
+    text = " ".join(text.lower().translate(_ROMAN_TABLE).split())
+    return text.replace(" -", "-").replace("- ", "-")
 
 
 def phonetic(text: str) -> str:
@@ -130,7 +132,7 @@ def skeleton_of_phonetic(key: str) -> str:
     return _squeeze(key[0] + key[1:].translate(_DROP_VOWELS))
 
 
-_DROP_VOWELS = str.maketrans("", "", "aeiou '")
+_DROP_VOWELS = str.maketrans("", "", "aeiou '-")
 _GLIDE_Y = re.compile(r"(?<=[aeiouy])y(?=[aeiou])")
 _DOUBLED = re.compile(r"(.)\1+")
 

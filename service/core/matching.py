@@ -30,6 +30,7 @@ from rapidfuzz.distance import OSA
 from .folding import fold, phonetic, skeleton_of_phonetic
 from .glossary import Entry
 from .inflect_ru import person_forms, place_forms
+from .translit import is_chinese_name, wade_giles
 
 # Key forms, stored in the automaton value next to the entity index and key language.
 NAME, SHORT, VARIANT, INFLECTED, INFLECTED_SHORT, REVERSED = range(6)
@@ -255,7 +256,8 @@ class NameIndex:
         is_person = entry.type == "person"
         names, shorts = entry.names, entry.short
         en_name, en_short = names.get("en"), shorts.get("en")
-        family_first = bool(
+        chinese = bool(is_person and en_name and "zh" in names and is_chinese_name(en_name))
+        family_first = chinese or bool(
             is_person and en_name and en_short and en_name.split()[0] == en_short
         )
         self.flags.append((_IS_PERSON if is_person else 0) | (_FAMILY_FIRST if family_first else 0))
@@ -283,6 +285,8 @@ class NameIndex:
             lang = _LANG_INDEX["ru"] if _is_cyrillic(variant) else _LANG_INDEX["en"]
             self._add_key(variant, idx, VARIANT, lang)
             full[phonetic(variant)] = None
+        if chinese and (older := wade_giles(en_name)):
+            full[phonetic(older)] = None  # Hsi Chin-p'ing: scored, never a rewrite target
         for form in full:
             tokens = form.replace("-", " ").split()
             for token in tokens:
@@ -295,10 +299,10 @@ class NameIndex:
                     first = skeleton_of_phonetic(tokens[0])
                     for key in {first} | _deletions(first):
                         self.multi_first.setdefault(key, set()).add(len(tokens))
-            if len(tokens) == 1:
-                tails[tokens[0]] = None
+            if len(form.split()) == 1:
+                tails[form] = None  # a one-word name, hyphenated or not (Issyk-Kul)
             elif is_person and not family_first:
-                tails[tokens[-1]] = None  # the surname of a given-name-first person
+                tails[form.split()[-1]] = None  # the surname (Oyun-Erdene whole)
         tail_forms = [t for t in tails if len(t) >= 3]
         for tail in tail_forms:
             _post_with_deletions(self.tail_blocks, skeleton_of_phonetic(tail), idx)
@@ -821,8 +825,9 @@ class _Article:
         # rose"): compare it only with people already named in this article.
         sentence_start = len(tokens) == 1 and _sentence_start(self.text, start)
         found = self._cached_fuzzy(surface, tokens, cache, sentence_start)
-        if not found and len(tokens) > 1 and _sentence_start(self.text, start):
-            # "Later Ma Xingruy said": the first word may be an ordinary sentence opener.
+        if not found and len(tokens) > 1:
+            # "Later Ma Xingruy said", "КНР Си Цзинпин": the first word may be a sentence
+            # opener or a title the word lists do not know; try without it.
             cut = self.text.index(tokens[1], start + len(tokens[0]))
             self._link_segment(cut, end, cache)
             return
@@ -880,21 +885,19 @@ class _Article:
         glossary only by its exact skeleton and with a higher bar.
         """
         query = phonetic(surface)
+        words = query.split()
         q_tokens = query.replace("-", " ").split()
         if not q_tokens:
             return []
-        pool = self.index.candidates(q_tokens, exact_only=sentence_start)
+        single = len(words) == 1
+        pool = self.index.candidates(words if single else q_tokens, exact_only=False)
         pool.update(self.first_full)
         if not pool:
             return []
         choices: list[str] = []
         owners: list[int] = []
         for idx in pool:
-            forms = (
-                self.index.tail_forms(idx)
-                if len(q_tokens) == 1
-                else self.index.phonetics[idx].split("|")
-            )
+            forms = self.index.tail_forms(idx) if single else self.index.phonetics[idx].split("|")
             choices.extend(forms)
             owners.extend([idx] * len(forms))
         global_bar = SENTENCE_START_SUGGEST_AT if sentence_start else SUGGEST_AT
@@ -989,7 +992,12 @@ def _token_score(query: list[str], candidate: list[str], floor: float = TOKEN_FL
     if len(query) != len(candidate):
         return 0.0
     scores = [_similarity(q, c) for q, c in zip(query, candidate, strict=True)]
-    if min(scores) < floor:
+    # In a two- or three-letter syllable one typo is already a third of the word (Wej/Wen).
+    short_ok = all(
+        s >= floor or (len(c) <= 4 and OSA.distance(q, c) <= 1)
+        for s, q, c in zip(scores, query, candidate, strict=True)
+    )
+    if not short_ok:
         return 0.0
     weights = [max(len(c), 1) for c in candidate]
     return sum(s * w for s, w in zip(scores, weights, strict=True)) / sum(weights)

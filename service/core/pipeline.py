@@ -15,7 +15,7 @@ from .glossary import Entry, load_glossary
 from .hygiene import find_copy_issues
 from .locales import InvalidLanguageTag, babel_locale, language_of, normalize_tag, parse_tag
 from .matching import SOURCE_LANGUAGES, NameIndex, Normalized, detect_language, normalize
-from .translit import transliterate_name
+from .translit import is_chinese_name, transliterate_name
 
 MAX_TARGETS = 20
 # Scripts whose names cannot be made from Latin or Cyrillic letters by rule.
@@ -226,13 +226,4 @@ def render_name(entry: Entry, target: str, source_language: str = "en") -> tuple
 
 
 def _is_chinese_name(entry: Entry) -> bool:
-    zh = entry.names.get("zh", "")
-    en = entry.names.get("en", "")
-    short = entry.short.get("en", "")
-    return (
-        entry.type == "person"
-        and 2 <= len(zh) <= 4
-        and "·" not in zh
-        and bool(en)
-        and en.split()[0] == short
-    )
+    return entry.type == "person" and "zh" in entry.names and is_chinese_name(entry.names["en"])

@@ -378,6 +378,15 @@ def _looks_like_pinyin_name(text: str) -> bool:
     return any(_PINYIN_MARKER.search(s) for syllables in split for s in syllables)
 
 
+def is_chinese_name(name: str) -> bool:
+    """A name written in pinyin, family name first: every word is pinyin and the first word
+    is a common Chinese surname. Callers add what they know (a Chinese form in the glossary)."""
+    words = _PINYIN_WORD.findall(name)
+    if not words or words[0].lower().replace("ü", "v") not in _CHINESE_SURNAMES:
+        return False
+    return all(_pinyin_syllables(w) is not None for w in words)
+
+
 def _pinyin_to_russian(text: str) -> str:
     """Palladius for every word that is pinyin; other words get the general name rules."""
     def convert(m: re.Match[str]) -> str:
@@ -555,3 +564,59 @@ def transliterate_name(name: str, source: str, target: str, *, hint: str | None 
 def supported_pairs() -> list[tuple[str, str]]:
     """The (source, target) tags transliterate_name serves, e.g. ('kk', 'kk-Latn')."""
     return list(_ROUTES)
+
+
+# --- Chinese pinyin -> Wade-Giles ------------------------------------------------------------
+#
+# Older and Taiwanese copy spells mainland names in Wade-Giles (Hsi Chin-p'ing for Xi Jinping).
+# The matcher compares such spellings with a Wade-Giles form derived from the glossary's pinyin.
+
+_WG_INITIALS = MappingProxyType({
+    "b": "p", "p": "p'", "m": "m", "f": "f", "d": "t", "t": "t'", "n": "n", "l": "l",
+    "g": "k", "k": "k'", "h": "h", "j": "ch", "q": "ch'", "x": "hs", "zh": "ch", "ch": "ch'",
+    "sh": "sh", "r": "j", "z": "ts", "c": "ts'", "s": "s",
+})
+_WG_FINALS = MappingProxyType({
+    "ong": "ung", "iong": "iung", "ian": "ien", "ie": "ieh", "ue": "üeh", "üe": "üeh",
+    "ve": "üeh", "v": "ü", "van": "üan", "vn": "ün",
+})
+_WG_BARE = MappingProxyType({
+    "yi": "i", "you": "yu", "yan": "yen", "ye": "yeh", "yong": "yung", "yue": "yüeh",
+    "yuan": "yüan", "yu": "yü", "yun": "yün", "er": "erh", "e": "o",
+})
+
+
+def _wade_giles_syllable(syllable: str) -> str:
+    if syllable in _WG_BARE:
+        return _WG_BARE[syllable]
+    initial = next((i for i in ("zh", "ch", "sh") if syllable.startswith(i)), syllable[:1])
+    if initial not in _WG_INITIALS:
+        return syllable  # a bare vowel syllable: a, ai, ao, an, ang, o, ou, wa, wei, ...
+    final = syllable[len(initial):]
+    if initial in ("z", "c", "s") and final == "i":
+        return {"z": "tzu", "c": "tz'u", "s": "ssu"}[initial]
+    if initial in ("zh", "ch", "sh", "r") and final == "i":
+        return _WG_INITIALS[initial] + "ih"
+    if initial in ("j", "q", "x") and final.startswith("u"):
+        final = "ü" + final[1:]
+    if (final == "e" and initial in ("g", "k", "h")) or (
+        final == "uo" and initial not in ("g", "k", "h", "sh")
+    ):
+        final = "o"
+    elif final == "ui" and initial in ("g", "k", "h"):
+        final = "uei"  # kuei, k'uei, huei; elsewhere -ui stays (jui, tui, shui)
+    else:
+        final = _WG_FINALS.get(final, final)
+    return _WG_INITIALS[initial] + final
+
+
+def wade_giles(name: str) -> str | None:
+    """'Xi Jinping' -> "Hsi Chin-p'ing"; None unless every word parses as pinyin."""
+    words = []
+    for word in name.split():
+        syllables = _pinyin_syllables(word)
+        if not syllables:
+            return None
+        rendered = "-".join(_wade_giles_syllable(s) for s in syllables)
+        words.append(rendered[:1].upper() + rendered[1:])
+    return " ".join(words)

@@ -273,3 +273,30 @@ def test_registration_is_idempotent():
     assert registry.register(kazakh) is False
     assert {"kk", "ru-names", "ru"} <= set(transliterate.get_available_language_codes())
     assert transliterate.translit("Ақтөбе", "kk", reversed=True) == "Aqtöbe"
+
+
+@pytest.mark.parametrize(
+    ("pinyin", "wade_giles_form"),
+    [
+        ("Xi Jinping", "Hsi Chin-p'ing"),
+        ("Li Keqiang", "Li K'o-ch'iang"),
+        ("Qin Gang", "Ch'in Kang"),
+        ("Ma Xingrui", "Ma Hsing-jui"),
+        ("Ding Xuexiang", "Ting Hsüeh-hsiang"),
+        ("Dong Jun", "Tung Chün"),
+        ("Cai Qi", "Ts'ai Ch'i"),
+        ("Hu Jintao", "Hu Chin-t'ao"),
+        ("Zhou Enlai", "Chou En-lai"),
+        ("Mao Zedong", "Mao Tse-tung"),
+    ],
+)
+def test_wade_giles_from_pinyin(pinyin, wade_giles_form):
+    from service.core.translit import wade_giles
+
+    assert wade_giles(pinyin) == wade_giles_form
+
+
+def test_wade_giles_refuses_non_pinyin():
+    from service.core.translit import wade_giles
+
+    assert wade_giles("Kassym-Jomart Tokayev") is None
