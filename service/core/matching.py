@@ -44,7 +44,7 @@ _FULL_FORMS = frozenset({NAME, VARIANT, INFLECTED, REVERSED})
 # Fuzzy thresholds (0-100 scale of rapidfuzz).
 SUGGEST_AT = 80.0  # below this nothing is reported
 LOCAL_SUGGEST_AT = 70.0  # ... unless the entity was already named in the article
-SENTENCE_START_SUGGEST_AT = 86.0  # a lone capitalized word opening a sentence
+SENTENCE_START_SUGGEST_AT = 83.0  # a lone capitalized word opening a sentence
 APPLY_AT = 90.0  # an applied fix needs at least this, plus the checks in _may_apply
 TOKEN_FLOOR = 70.0  # every token of a multi-word name must be at least this similar
 BLOCK_CAP = 5000  # skeleton blocks larger than this say nothing and are skipped
