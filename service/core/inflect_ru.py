@@ -135,11 +135,89 @@ def person_forms(name: str) -> set[str]:
 
 
 def place_forms(name: str) -> set[str]:
-    """Oblique-case forms of a one-word place or organization name (Казахстан, Россия)."""
-    if " " in name or name.isupper():
-        return set()  # multi-word names need adjective agreement; acronyms do not decline
-    low = name.lower()
-    if low.endswith("ь"):
+    """Oblique-case forms of a place or body's name: Казахстан, Синьцзян-Уйгурский
+    автономный район, Шанхайская организация сотрудничества."""
+    if name.isupper():
+        return set()  # acronyms (ШОС, ОДКБ) do not decline
+    tokens = name.split()
+    if len(tokens) > 1:
+        return _phrase_forms(tokens)
+    if name.lower().endswith("ь"):
         return set()  # gender unknown: Сибирь (fem) and Тобольск-like forms differ
     forms = decline_masculine(name)
     return {f for values in forms.values() for f in values} - {name}
+
+
+_ADJECTIVE_ENDINGS = ("ский", "цкий", "кий", "гий", "хий", "ний", "ый", "ой", "ий",
+                      "ская", "цкая", "ая", "яя", "ское", "цкое", "ое", "ее")
+
+
+def _adjective(word: str) -> dict[str, str] | None:
+    """Case forms of an adjective in a name (its nominative ending gives the gender)."""
+    head, sep, tail = word.rpartition("-")
+    low = tail.lower()
+    ending = next((e for e in _ADJECTIVE_ENDINGS if low.endswith(e)), None)
+    if ending is None or len(low) <= len(ending) + 1:
+        return None
+    stem = tail[:-2]  # every ending in the list closes on a two-letter inflection
+    soft = ending in ("ний", "яя", "ее")
+    i = "и" if soft or ending in _VELAR_ADJECTIVES else "ы"
+    if ending.endswith(("ий", "ый", "ой", "ое", "ее")):  # masculine and neuter
+        forms = {"gen": "его" if soft else "ого", "dat": "ему" if soft else "ому",
+                 "ins": i + "м", "prep": "ем" if soft else "ом"}
+    else:  # feminine
+        e = "ей" if soft else "ой"
+        forms = {"gen": e, "dat": e, "acc": "юю" if soft else "ую", "ins": e, "prep": e}
+    forms = {case: stem + e for case, e in forms.items()}
+    if sep:
+        forms = {case: f"{head}-{form}" for case, form in forms.items()}
+    return forms
+
+
+_VELAR_ADJECTIVES = frozenset(
+    {"ский", "цкий", "кий", "гий", "хий", "ская", "цкая", "ское", "цкое"}
+)
+
+
+def _noun(word: str) -> dict[str, str]:
+    low = word.lower()
+    if low.endswith("ь"):
+        stem = word[:-1]  # область, степь: feminine is far commoner in place names
+        return {"gen": stem + "и", "dat": stem + "и", "ins": stem + "ью", "prep": stem + "и"}
+    if low.endswith(("о", "е")):
+        stem = word[:-1]
+        return {"gen": stem + "а", "dat": stem + "у", "ins": stem + "ом", "prep": stem + "е"}
+    if low.endswith("я"):
+        table = _decline_ya(word)
+    elif low.endswith("а"):
+        table = _decline_a(word)
+    else:
+        # A place or body is inanimate: its accusative is its nominative (в район, not района).
+        table = {c: v for c, v in decline_masculine(word).items() if c != "acc"}
+    return {case: values[0] for case, values in table.items()}
+
+
+def _phrase_forms(tokens: list[str]) -> set[str]:
+    """Adjectives agree with the head noun; words after the head (a genitive: 'организация
+    сотрудничества') stay as they are."""
+    tables: list[dict[str, str] | None] = []
+    head_found = False
+    for token in tokens:
+        if head_found:
+            tables.append(None)
+            continue
+        adjective = _adjective(token)
+        if adjective is not None:
+            tables.append(adjective)
+            continue
+        tables.append(_noun(token))
+        head_found = True
+    if not head_found:
+        return set()
+    forms = set()
+    for case in CASES:
+        words = [table.get(case, token) if table else token
+                 for token, table in zip(tokens, tables, strict=True)]
+        forms.add(" ".join(words))
+    forms.discard(" ".join(tokens))
+    return forms

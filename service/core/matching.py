@@ -908,7 +908,10 @@ class _Article:
             idx = owners[position]
             floor = TOKEN_FLOOR if idx not in self.first_full else LOCAL_SUGGEST_AT - 10
             score = _token_score(q_tokens, form.replace("-", " ").split(), floor)
-            bar = LOCAL_SUGGEST_AT if idx in self.first_full else global_bar
+            local = idx in self.first_full
+            bar = LOCAL_SUGGEST_AT if local else global_bar
+            if sentence_start and OSA.distance(query, form) > 1:
+                continue  # "Читайте" is not a typo of "Китай": allow one slip only
             if score >= bar and score > scored.get(idx, (0.0, ""))[0]:
                 scored[idx] = (score, form)
         return sorted(((s, i, f) for i, (s, f) in scored.items()), reverse=True)
