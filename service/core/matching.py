@@ -19,7 +19,7 @@ import re
 from array import array
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from itertools import accumulate
+from itertools import accumulate, islice
 from pathlib import Path
 from types import MappingProxyType
 
@@ -49,7 +49,7 @@ APPLY_AT = 90.0  # an applied fix needs at least this, plus the checks in _may_a
 TOKEN_FLOOR = 70.0  # every token of a multi-word name must be at least this similar
 BLOCK_CAP = 5000  # skeleton blocks larger than this say nothing and are skipped
 _MAX_WINDOW = 8  # longest multi-word name tried as a window of words
-POOL_BUDGET = 2000  # candidates scored per fuzzy lookup, at most (about)
+POOL_BUDGET = 600  # candidates scored per fuzzy lookup, at most (about)
 
 # Automaton values: (target or overflow slot) << 9 | overflow flag << 8 | key length.
 # STORE_INTS keeps no key, so the length travels in the value to recover a match's start.
@@ -98,6 +98,7 @@ _CAP_RUN = re.compile(
 )
 _TOKEN = re.compile(r"[^\s]+")
 _WORD = re.compile(r"[^\W\d_][\w'’]*")
+_CAP_WORD = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁӘҒҚҢӨҰҮҺІ][\w'’]*")
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁӘҒҚҢӨҰҮҺІ"
 _ADJACENT_BEFORE = re.compile(rf"(?<![\w'’-])([{_UPPER}][\w'’-]*)[ \u00a0]+$")
 _ADJACENT_AFTER = re.compile(rf"[ \u00a0]+([{_UPPER}][\w'’-]*)(?![\w'’-])")
@@ -229,9 +230,11 @@ class NameIndex:
         # the word counts they come in. Lets the matcher try "Eurasian Economc Union" and
         # "Евразийскй экономический союз" as whole windows of words.
         self.multi_first: dict[str, set[int]] = {}
+        self.window_blocks: dict[str, array] = {}  # their whole-name skeleton blocks
         self.overflow: list[tuple[int, ...]] = []
         self.entries: dict[str, Entry] = {}  # kept only when built with keep_entries
         self._part_cache: dict[int, frozenset[str]] = {}
+        self._place_forms: tuple[list[str], list[int]] | None = None
 
     # -- building
 
@@ -272,12 +275,14 @@ class NameIndex:
             self.shorts[tag].append(short or "")
             if name:
                 self._add_key(name, idx, NAME, lang)
-                full[phonetic(name)] = None
+                if not name.isupper():
+                    full[phonetic(name)] = None
                 if tag == "ru":
                     self._add_russian_forms(name, idx, lang, is_person, entry.type)
             if short:
                 self._add_key(short, idx, SHORT, lang)
-                tails[phonetic(short)] = None
+                if not short.isupper():  # a misspelled acronym is another acronym
+                    tails[phonetic(short)] = None
                 if tag == "ru" and is_person:
                     for form in person_forms(short):
                         self._add_key(form, idx, INFLECTED_SHORT, lang)
@@ -291,21 +296,21 @@ class NameIndex:
             tokens = form.replace("-", " ").split()
             for token in tokens:
                 if len(token) >= 3:
-                    _post_with_deletions(self.blocks, skeleton_of_phonetic(token), idx)
+                    _post(self.blocks, skeleton_of_phonetic(token), idx)
             if len(tokens) > 1:
                 # Names of short syllables (Cai Qi, Yin Li) block on the whole name.
-                _post_with_deletions(self.blocks, _joined_key(tokens), idx)
+                _post(self.blocks, _joined_key(tokens), idx)
                 if not is_person and len(tokens) <= _MAX_WINDOW:
                     first = skeleton_of_phonetic(tokens[0])
-                    for key in {first} | _deletions(first):
-                        self.multi_first.setdefault(key, set()).add(len(tokens))
+                    self.multi_first.setdefault(first, set()).add(len(tokens))
+                    _post_with_deletions(self.window_blocks, _joined_key(tokens), idx)
             if len(form.split()) == 1:
                 tails[form] = None  # a one-word name, hyphenated or not (Issyk-Kul)
             elif is_person and not family_first:
                 tails[form.split()[-1]] = None  # the surname (Oyun-Erdene whole)
         tail_forms = [t for t in tails if len(t) >= 3]
         for tail in tail_forms:
-            _post_with_deletions(self.tail_blocks, skeleton_of_phonetic(tail), idx)
+            _post(self.tail_blocks, skeleton_of_phonetic(tail), idx)
         self.phonetics.append("|".join(full))
         self.tails.append("|".join(tail_forms))
 
@@ -351,7 +356,7 @@ class NameIndex:
     def save(self, path: str | Path) -> None:
         path = Path(path)
         # Pickling the automaton loads ~7x faster than Automaton.save()/ahocorasick.load().
-        state = {k: v for k, v in vars(self).items() if k != "_part_cache"}
+        state = {k: v for k, v in vars(self).items() if k not in ("_part_cache", "_place_forms")}
         state["entries"] = [_entry_state(e) for e in self.entries.values()]
         with path.open("wb") as fh:
             pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -366,6 +371,7 @@ class NameIndex:
         vars(index).update(state)
         index.entries = {e.id: e for e in (_entry_from_state(s) for s in entries)}
         index._part_cache = {}
+        index._place_forms = None
         return index
 
     # -- lookups
@@ -417,28 +423,80 @@ class NameIndex:
         tails = self.tails[idx]
         return tails.split("|") if tails else []
 
-    def candidates(self, tokens: list[str], exact_only: bool = False) -> set[int]:
+    def nearest_places(self, query: str) -> set[int]:
+        """One-word places and bodies whose name is one slip from the query at most."""
+        if self._place_forms is None:
+            forms: list[str] = []
+            owners: list[int] = []
+            for idx in range(len(self.ids)):
+                if not self.flags[idx] & _IS_PERSON:
+                    for form in self.tail_forms(idx):
+                        forms.append(form)
+                        owners.append(idx)
+            self._place_forms = (forms, owners)
+        forms, owners = self._place_forms
+        return {
+            owners[i]
+            for _, _, i in process.extract(
+                query, forms, scorer=OSA.distance, score_cutoff=1, limit=None
+            )
+        }
+
+    def candidates(self, tokens: list[str]) -> set[int]:
         """Entities that could be meant by a misspelled name of these phonetic tokens.
 
-        Blocking is symmetric-deletion on consonant skeletons: the index holds each skeleton
-        and its one-letter deletions, the query probes the same, so skeletons two edits
-        apart still meet. One token looks in the bare-form blocks; several tokens take the
-        rarest token's block (or the whole-name block), so a common given name does not
+        Blocking is on consonant skeletons. The index holds whole skeletons; the query probes
+        its own, then those one deletion or swap away, then those one insertion or
+        substitution away, and stops widening once the pool is big enough to score. One
+        token looks among bare forms (surnames, one-word names). Several tokens start from
+        the rarest token's blocks (or the whole-name block), so a common given name does not
         pull in thousands of people; the scorer checks the rest.
         """
         if len(tokens) == 1:
-            return _union(_postings(self.tail_blocks, tokens[0], exact_only))
-        lists = [_postings(self.blocks, t, exact_only) for t in tokens if len(t) >= 3]
-        lists.append(_postings(self.blocks, _joined_key(tokens), exact_only, is_skeleton=True))
-        # Smallest blocks first; a typo can leave its own token's block small but wrong, so
-        # keep adding blocks while the pool stays cheap to score.
-        sized = sorted((sum(len(p) for p in found), i) for i, found in enumerate(lists) if found)
-        pool: set[int] = set()
-        for size, i in sized:
+            return _gather([_Probe(self.tail_blocks, skeleton_of_phonetic(tokens[0]))])
+        probes = [_Probe(self.blocks, skeleton_of_phonetic(t)) for t in tokens if len(t) >= 3]
+        probes.append(_Probe(self.blocks, _joined_key(tokens)))
+        return _gather(probes)
+
+
+class _Probe:
+    """The posting lists around one skeleton, computed tier by tier as they are needed."""
+
+    def __init__(self, blocks: dict[str, array], skeleton: str):
+        self.blocks = blocks
+        self.skeleton = skeleton
+        self._tiers: list[set[str]] | None = None
+
+    def tier(self, n: int) -> list[array]:
+        if len(self.skeleton) < 2:
+            return []
+        if n == 0:
+            keys = {self.skeleton}
+        else:
+            if self._tiers is None:
+                self._tiers = _neighbours(self.skeleton)
+            keys = self._tiers[n]
+        found = (self.blocks.get(key) for key in keys)
+        return [p for p in found if p is not None and len(p) <= BLOCK_CAP]
+
+
+def _gather(probes: list[_Probe]) -> set[int]:
+    """Union postings tier by tier (nearest skeletons first), rarest token first, until the
+    pool reaches POOL_BUDGET; a block that would burst the budget is left out."""
+    pool: set[int] = set()
+    for tier in range(3):
+        found = [probe.tier(tier) for probe in probes]
+        for size, postings in sorted(
+            ((sum(len(p) for p in lists), lists) for lists in found if lists),
+            key=lambda item: item[0],
+        ):
             if pool and len(pool) + size > POOL_BUDGET:
-                break
-            pool |= _union(lists[i])
-        return pool
+                return pool
+            for p in postings:
+                pool.update(p)
+        if len(pool) >= POOL_BUDGET // 4:
+            return pool  # near neighbours gave enough to score; skip the wide tier
+    return pool
 
 
 def _joined_key(tokens: list[str]) -> str:
@@ -468,19 +526,23 @@ def _post(blocks: dict[str, array], key: str, idx: int) -> None:
         postings.append(idx)
 
 
-def _postings(
-    blocks: dict[str, array], token: str, exact_only: bool = False, is_skeleton: bool = False
-) -> list[array]:
-    """Posting lists for a token's skeleton, its deletions and its neighbour swaps."""
-    skel = token if is_skeleton else skeleton_of_phonetic(token)
-    if len(skel) < 2:
-        return []
-    keys = {skel}
-    if not exact_only:
-        keys |= _deletions(skel)
-        keys.update(skel[:i] + skel[i + 1] + skel[i] + skel[i + 2 :] for i in range(len(skel) - 1))
-    found = [blocks.get(key) for key in keys]
-    return [p for p in found if p is not None and len(p) <= BLOCK_CAP]
+_CONSONANTS = "bcdfghjklmnprstvxz"
+
+
+def _neighbours(skel: str) -> list[set[str]]:
+    prefix = skel[0] if skel.startswith("=") else ""
+    body = skel[len(prefix) :]
+    near = {body[:i] + body[i + 1 :] for i in range(len(body))}
+    near.update(body[:i] + body[i + 1] + body[i] + body[i + 2 :] for i in range(len(body) - 1))
+    far: set[str] = set()
+    if len(body) >= 3:
+        for i in range(len(body) + 1):
+            for ch in _CONSONANTS:
+                far.add(body[:i] + ch + body[i:])
+                if i < len(body):
+                    far.add(body[:i] + ch + body[i + 1 :])
+    tiers = [{body}, near - {body}, far - near - {body}]
+    return [{prefix + k for k in keys if len(k) >= 2} for keys in tiers]
 
 
 def _union(postings: list[array]) -> set[int]:
@@ -637,6 +699,7 @@ class _Article:
         self.first_full: dict[int, int] = {}  # entity -> offset of its first full mention
         self._parts: dict[str, list[tuple[int, int]]] = {}
         self._parts_seen = 0
+        self._local_cache: tuple = (None, ([], []))
 
     # -- exact stage
 
@@ -750,32 +813,59 @@ class _Article:
         """Misspelled multi-word names of places and bodies, tried as windows of words."""
         if not self.index.multi_first:
             return
-        words = list(_WORD.finditer(self.text))
         cache: dict = {}
-        i = 0
-        while i < len(words):
-            taken = self._try_windows(words, i, cache) if words[i].group()[:1].isupper() else 0
-            i += taken or 1
-
-    def _try_windows(self, words: list, i: int, cache: dict) -> int:
-        first = words[i].group()
-        key = skeleton_of_phonetic(phonetic(first))
-        lengths: set[int] = set()
-        for variant in {key} | _deletions(key):
-            lengths |= self.index.multi_first.get(variant, set())
-        for size in sorted(lengths, reverse=True):
-            if size < 2 or i + size > len(words):
+        resume = 0
+        for match in _CAP_WORD.finditer(self.text):
+            if match.start() < resume:
                 continue
-            start, end = words[i].start(), words[i + size - 1].end()
+            first = match.group()
+            skeleton = cache.get(first)
+            if skeleton is None:
+                skeleton = cache[first] = skeleton_of_phonetic(phonetic(first))
+            lengths = self.index.multi_first.get(skeleton)
+            if lengths:
+                resume = self._try_windows(match.start(), sorted(lengths, reverse=True), cache)
+
+    def _try_windows(self, start: int, lengths: list[int], cache: dict) -> int:
+        """Try the longest window first; return where scanning may resume."""
+        words = list(islice(_WORD.finditer(self.text, start), lengths[0]))
+        for size in lengths:
+            if size < 2 or size > len(words):
+                continue
+            end = words[size - 1].end()
             surface = self.text[start:end]
             if any(ch in surface for ch in ".!?;:\n") or self.covered.find(0, start, end) == -1:
                 continue
-            found = self._cached_fuzzy(surface, surface.split(), cache)
-            if found and not self.index.is_person(found[0][1]):
+            found = self._window_fuzzy(surface, cache)
+            if found:
                 self._uncover(start, end)
                 self._record_fuzzy(start, end, surface, found)
-                return size
-        return 0
+                return end
+        return start
+
+    def _window_fuzzy(self, surface: str, cache: dict) -> list:
+        """Like _fuzzy, but only among multi-word names of places, bodies and terms."""
+        key = ("window", fold(surface))
+        if key in cache:
+            return cache[key]
+        query = phonetic(surface)
+        q_tokens = query.replace("-", " ").split()
+        # Window blocks hold deletions on the index side (few names), so the query's own
+        # deletions suffice to meet a skeleton two edits away.
+        joined = _joined_key(q_tokens)
+        blocks = self.index.window_blocks
+        pool = _union([blocks[k] for k in {joined} | _deletions(joined) if k in blocks])
+        scored = []
+        for idx in pool:
+            for form in self.index.phonetics[idx].split("|"):
+                score = _token_score(q_tokens, form.replace("-", " ").split())
+                if score >= SUGGEST_AT:
+                    scored.append((score, idx, form))
+        best: dict[int, tuple] = {}
+        for item in sorted(scored, reverse=True):
+            best.setdefault(item[1], item)
+        cache[key] = found = sorted(best.values(), reverse=True)
+        return found
 
     def _uncover(self, start: int, end: int) -> None:
         # A whole misspelled name wins over a word of it linked on its own ("Shanghai" inside
@@ -890,12 +980,19 @@ class _Article:
         if not q_tokens:
             return []
         single = len(words) == 1
-        pool = self.index.candidates(words if single else q_tokens, exact_only=False)
-        pool.update(self.first_full)
-        if not pool:
+        if sentence_start:
+            # A bare surname opening a sentence refers to somebody named before; of the rest
+            # of the glossary only one-word places and bodies can be meant. They are few, so
+            # one C-speed pass over all of them is cheaper than probing skeleton blocks.
+            pool = self.index.nearest_places(query)
+        else:
+            pool = self.index.candidates(words if single else q_tokens)
+        local_forms, local_owners = self._local_forms(single)
+        pool.difference_update(self.first_full)
+        if not pool and not local_forms:
             return []
-        choices: list[str] = []
-        owners: list[int] = []
+        choices = list(local_forms)
+        owners = list(local_owners)
         for idx in pool:
             forms = self.index.tail_forms(idx) if single else self.index.phonetics[idx].split("|")
             choices.extend(forms)
@@ -915,6 +1012,24 @@ class _Article:
             if score >= bar and score > scored.get(idx, (0.0, ""))[0]:
                 scored[idx] = (score, form)
         return sorted(((s, i, f) for i, (s, f) in scored.items()), reverse=True)
+
+    def _local_forms(self, single: bool) -> tuple[list[str], list[int]]:
+        """Phonetic forms of everybody named so far (bare forms or full names), cached until
+        somebody new is named."""
+        key = (single, len(self.first_full))
+        if self._local_cache[0] != key:
+            forms: list[str] = []
+            owners: list[int] = []
+            for idx in self.first_full:
+                found = (
+                    self.index.tail_forms(idx)
+                    if single
+                    else self.index.phonetics[idx].split("|")
+                )
+                forms.extend(found)
+                owners.extend([idx] * len(found))
+            self._local_cache = (key, (forms, owners))
+        return self._local_cache[1]
 
     def _record_fuzzy(self, start: int, end: int, surface: str, found: list) -> None:
         score, idx, form = found[0]
