@@ -50,6 +50,7 @@ TOKEN_FLOOR = 70.0  # every token of a multi-word name must be at least this sim
 BLOCK_CAP = 5000  # skeleton blocks larger than this say nothing and are skipped
 _MAX_WINDOW = 8  # longest multi-word name tried as a window of words
 POOL_BUDGET = 600  # candidates scored per fuzzy lookup, at most (about)
+_MEMO_SIZE = 50_000  # remembered phonetic forms and opener lookups per index
 
 # Automaton values: (target or overflow slot) << 9 | overflow flag << 8 | key length.
 # STORE_INTS keeps no key, so the length travels in the value to recover a match's start.
@@ -235,6 +236,7 @@ class NameIndex:
         self.entries: dict[str, Entry] = {}  # kept only when built with keep_entries
         self._part_cache: dict[int, frozenset[str]] = {}
         self._place_forms: tuple[list[str], list[int]] | None = None
+        self._memo: dict = {}  # bounded; see phonetic() and nearest_places()
 
     # -- building
 
@@ -356,7 +358,8 @@ class NameIndex:
     def save(self, path: str | Path) -> None:
         path = Path(path)
         # Pickling the automaton loads ~7x faster than Automaton.save()/ahocorasick.load().
-        state = {k: v for k, v in vars(self).items() if k not in ("_part_cache", "_place_forms")}
+        transient = ("_part_cache", "_place_forms", "_memo")
+        state = {k: v for k, v in vars(self).items() if k not in transient}
         state["entries"] = [_entry_state(e) for e in self.entries.values()]
         with path.open("wb") as fh:
             pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -372,6 +375,7 @@ class NameIndex:
         index.entries = {e.id: e for e in (_entry_from_state(s) for s in entries)}
         index._part_cache = {}
         index._place_forms = None
+        index._memo = {}
         return index
 
     # -- lookups
@@ -423,8 +427,26 @@ class NameIndex:
         tails = self.tails[idx]
         return tails.split("|") if tails else []
 
+    def phonetic(self, text: str) -> str:
+        """phonetic(), remembered: copy repeats the same capitalized words endlessly."""
+        found = self._memo.get(text)
+        if found is None:
+            if len(self._memo) > _MEMO_SIZE:
+                self._memo.clear()
+            found = self._memo[text] = phonetic(text)
+        return found
+
     def nearest_places(self, query: str) -> set[int]:
         """One-word places and bodies whose name is one slip from the query at most."""
+        key = ("places", query)
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) > _MEMO_SIZE:
+                self._memo.clear()
+            found = self._memo[key] = frozenset(self._nearest_places(query))
+        return set(found)
+
+    def _nearest_places(self, query: str) -> set[int]:
         if self._place_forms is None:
             forms: list[str] = []
             owners: list[int] = []
@@ -821,7 +843,7 @@ class _Article:
             first = match.group()
             skeleton = cache.get(first)
             if skeleton is None:
-                skeleton = cache[first] = skeleton_of_phonetic(phonetic(first))
+                skeleton = cache[first] = skeleton_of_phonetic(self.index.phonetic(first))
             lengths = self.index.multi_first.get(skeleton)
             if lengths:
                 resume = self._try_windows(match.start(), sorted(lengths, reverse=True), cache)
@@ -974,7 +996,7 @@ class _Article:
         opening a sentence is usually an ordinary word, so it is checked against the whole
         glossary only by its exact skeleton and with a higher bar.
         """
-        query = phonetic(surface)
+        query = self.index.phonetic(surface)
         words = query.split()
         q_tokens = query.replace("-", " ").split()
         if not q_tokens:
