@@ -187,7 +187,8 @@ def run_size(size: int, seconds: float, phase: str, cache: Path) -> dict:
             start = time.perf_counter()
             index.save(cache)
             figures["save_s"] = round(time.perf_counter() - start, 2)
-            figures["cache_mib"] = round(cache.stat().st_size / 2**20, 1)
+            files = (cache, cache.with_name(cache.name + ".automaton"))
+            figures["cache_mib"] = round(sum(f.stat().st_size for f in files) / 2**20, 1)
         else:
             figures.update(measure(index, real, seconds))
     figures["peak_rss_mib"] = round(peak_rss_mib(), 1)

@@ -99,6 +99,7 @@ _CAP_RUN = re.compile(
 )
 _TOKEN = re.compile(r"[^\s]+")
 _WORD = re.compile(r"[^\W\d_][\w'’]*")
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zà-öø-ÿа-яёәғқңөұүһі][\w'’]*")
 _CAP_WORD = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁӘҒҚҢӨҰҮҺІ][\w'’]*")
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁӘҒҚҢӨҰҮҺІ"
 _ADJACENT_BEFORE = re.compile(rf"(?<![\w'’-])([{_UPPER}][\w'’-]*)[ \u00a0]+$")
@@ -300,8 +301,10 @@ class NameIndex:
                 if len(token) >= 3:
                     _post(self.blocks, skeleton_of_phonetic(token), idx)
             if len(tokens) > 1:
-                # Names of short syllables (Cai Qi, Yin Li) block on the whole name.
-                _post(self.blocks, _joined_key(tokens), idx)
+                if any(len(t) < 4 for t in tokens):
+                    # Names of short syllables (Cai Qi, Yin Li) also block on the whole name;
+                    # only for them: a key per name costs ~100 bytes a million times over.
+                    _post(self.blocks, _joined_key(tokens), idx)
                 if not is_person and len(tokens) <= _MAX_WINDOW:
                     first = skeleton_of_phonetic(tokens[0])
                     self.multi_first.setdefault(first, set()).add(len(tokens))
@@ -356,9 +359,12 @@ class NameIndex:
     # -- compiled cache: a large glossary loads in seconds instead of being rebuilt
 
     def save(self, path: str | Path) -> None:
+        """Write the compiled index: `path` and `path` + '.automaton'."""
         path = Path(path)
         # Pickling the automaton loads ~7x faster than Automaton.save()/ahocorasick.load().
-        transient = ("_part_cache", "_place_forms", "_memo")
+        with _automaton_path(path).open("wb") as fh:
+            pickle.dump(self.automaton, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        transient = ("automaton", "_part_cache", "_place_forms", "_memo")
         state = {k: v for k, v in vars(self).items() if k not in transient}
         state["entries"] = [_entry_state(e) for e in self.entries.values()]
         with path.open("wb") as fh:
@@ -368,10 +374,15 @@ class NameIndex:
     def load(cls, path: str | Path) -> NameIndex:
         path = Path(path)
         index = cls.__new__(cls)
+        # The automaton first: its pickle is one large byte string that is freed once the
+        # automaton is built, before the rest of the index needs memory.
+        with _automaton_path(path).open("rb") as fh:
+            automaton = pickle.load(fh)
         with path.open("rb") as fh:
             state = pickle.load(fh)
         entries = state.pop("entries")
         vars(index).update(state)
+        index.automaton = automaton
         index.entries = {e.id: e for e in (_entry_from_state(s) for s in entries)}
         index._part_cache = {}
         index._place_forms = None
@@ -499,7 +510,11 @@ class _Probe:
                 self._tiers = _neighbours(self.skeleton)
             keys = self._tiers[n]
         found = (self.blocks.get(key) for key in keys)
-        return [p for p in found if p is not None and len(p) <= BLOCK_CAP]
+        return [
+            (p,) if isinstance(p, int) else p
+            for p in found
+            if p is not None and (isinstance(p, int) or len(p) <= BLOCK_CAP)
+        ]
 
 
 def _gather(probes: list[_Probe]) -> set[int]:
@@ -538,12 +553,16 @@ def _post_with_deletions(blocks: dict[str, array], key: str, idx: int) -> None:
         _post(blocks, variant, idx)
 
 
-def _post(blocks: dict[str, array], key: str, idx: int) -> None:
+def _post(blocks: dict[str, array | int], key: str, idx: int) -> None:
+    """Add idx to a block. A block of one entity is stored as a bare int (most are)."""
     if len(key) < 2:
         return
     postings = blocks.get(key)
     if postings is None:
-        blocks[key] = array("i", (idx,))
+        blocks[key] = idx
+    elif isinstance(postings, int):
+        if postings != idx:
+            blocks[key] = array("i", (postings, idx))
     elif postings[-1] != idx:
         postings.append(idx)
 
@@ -567,11 +586,19 @@ def _neighbours(skel: str) -> list[set[str]]:
     return [{prefix + k for k in keys if len(k) >= 2} for keys in tiers]
 
 
+def _as_postings(block: array | int) -> array | tuple[int]:
+    return (block,) if isinstance(block, int) else block
+
+
 def _union(postings: list[array]) -> set[int]:
     found: set[int] = set()
     for p in postings:
         found.update(p)
     return found
+
+
+def _automaton_path(path: Path) -> Path:
+    return path.with_name(path.name + ".automaton")
 
 
 def _entry_state(entry: Entry) -> tuple:
@@ -722,6 +749,7 @@ class _Article:
         self._parts: dict[str, list[tuple[int, int]]] = {}
         self._parts_seen = 0
         self._local_cache: tuple = (None, ([], []))
+        self._lower: frozenset[str] | None = None
 
     # -- exact stage
 
@@ -876,7 +904,9 @@ class _Article:
         # deletions suffice to meet a skeleton two edits away.
         joined = _joined_key(q_tokens)
         blocks = self.index.window_blocks
-        pool = _union([blocks[k] for k in {joined} | _deletions(joined) if k in blocks])
+        pool = _union(
+            [_as_postings(blocks[k]) for k in {joined} | _deletions(joined) if k in blocks]
+        )
         scored = []
         for idx in pool:
             for form in self.index.phonetics[idx].split("|"):
@@ -934,8 +964,10 @@ class _Article:
         if len(tokens) == 1 and self._link_partial(start, end, surface):
             return
         # A capitalized word opening a sentence is usually an ordinary word ("Grain prices
-        # rose"): compare it only with people already named in this article.
+        # rose"), and certainly one if the article also writes it in lower case.
         sentence_start = len(tokens) == 1 and _sentence_start(self.text, start)
+        if sentence_start and surface.lower() in self._lowercase_words():
+            return
         found = self._cached_fuzzy(surface, tokens, cache, sentence_start)
         if not found and len(tokens) > 1:
             # "Later Ma Xingruy said", "КНР Си Цзинпин": the first word may be a sentence
@@ -945,6 +977,11 @@ class _Article:
             return
         if found:
             self._record_fuzzy(start, end, surface, found)
+
+    def _lowercase_words(self) -> frozenset[str]:
+        if self._lower is None:
+            self._lower = frozenset(_LOWER_WORD.findall(self.text))
+        return self._lower
 
     def _cached_fuzzy(
         self, surface: str, tokens: list[str], cache: dict, sentence_start: bool = False
@@ -1044,9 +1081,7 @@ class _Article:
             owners: list[int] = []
             for idx in self.first_full:
                 found = (
-                    self.index.tail_forms(idx)
-                    if single
-                    else self.index.phonetics[idx].split("|")
+                    self.index.tail_forms(idx) if single else self.index.phonetics[idx].split("|")
                 )
                 forms.extend(found)
                 owners.extend([idx] * len(found))
