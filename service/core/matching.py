@@ -17,7 +17,7 @@ from __future__ import annotations
 import pickle
 import re
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from itertools import accumulate, islice
 from pathlib import Path
@@ -49,7 +49,7 @@ APPLY_AT = 90.0  # an applied fix needs at least this, plus the checks in _may_a
 TOKEN_FLOOR = 70.0  # every token of a multi-word name must be at least this similar
 BLOCK_CAP = 5000  # skeleton blocks larger than this say nothing and are skipped
 _MAX_WINDOW = 8  # longest multi-word name tried as a window of words
-POOL_BUDGET = 600  # candidates scored per fuzzy lookup, at most (about)
+POOL_BUDGET = 200  # candidates scored per fuzzy lookup, at most (about)
 _MEMO_SIZE = 50_000  # remembered phonetic forms and opener lookups per index
 
 # Automaton values: (target or overflow slot) << 9 | overflow flag << 8 | key length.
@@ -475,20 +475,21 @@ class NameIndex:
             )
         }
 
-    def candidates(self, tokens: list[str]) -> set[int]:
-        """Entities that could be meant by a misspelled name of these phonetic tokens.
+    def candidate_tiers(self, tokens: list[str]) -> Iterator[set[int]]:
+        """Entities that could be meant by a misspelled name of these phonetic tokens, in
+        widening tiers; the caller stops as soon as a tier yields a good match.
 
         Blocking is on consonant skeletons. The index holds whole skeletons; the query probes
         its own, then those one deletion or swap away, then those one insertion or
-        substitution away, and stops widening once the pool is big enough to score. One
-        token looks among bare forms (surnames, one-word names). Several tokens start from
-        the rarest token's blocks (or the whole-name block), so a common given name does not
-        pull in thousands of people; the scorer checks the rest.
+        substitution away. One token looks among bare forms (surnames, one-word names).
+        Several tokens start from the rarest token's blocks (or the whole-name block), so a
+        common given name does not pull in thousands of people; the scorer checks the rest.
         """
         if len(tokens) == 1:
-            return _gather([_Probe(self.tail_blocks, skeleton_of_phonetic(tokens[0]))])
-        probes = [_Probe(self.blocks, skeleton_of_phonetic(t)) for t in tokens if len(t) >= 3]
-        probes.append(_Probe(self.blocks, _joined_key(tokens)))
+            probes = [_Probe(self.tail_blocks, skeleton_of_phonetic(tokens[0]))]
+        else:
+            probes = [_Probe(self.blocks, skeleton_of_phonetic(t)) for t in tokens if len(t) >= 3]
+            probes.append(_Probe(self.blocks, _joined_key(tokens)))
         return _gather(probes)
 
 
@@ -517,23 +518,24 @@ class _Probe:
         ]
 
 
-def _gather(probes: list[_Probe]) -> set[int]:
-    """Union postings tier by tier (nearest skeletons first), rarest token first, until the
+def _gather(probes: list[_Probe]) -> Iterator[set[int]]:
+    """New candidates tier by tier (nearest skeletons first), rarest block first, until the
     pool reaches POOL_BUDGET; a block that would burst the budget is left out."""
     pool: set[int] = set()
     for tier in range(3):
         found = [probe.tier(tier) for probe in probes]
+        fresh: set[int] = set()
         for size, postings in sorted(
             ((sum(len(p) for p in lists), lists) for lists in found if lists),
             key=lambda item: item[0],
         ):
-            if pool and len(pool) + size > POOL_BUDGET:
-                return pool
+            if (pool or fresh) and len(pool) + len(fresh) + size > POOL_BUDGET:
+                yield fresh - pool
+                return
             for p in postings:
-                pool.update(p)
-        if len(pool) >= POOL_BUDGET // 4:
-            return pool  # near neighbours gave enough to score; skip the wide tier
-    return pool
+                fresh.update(p)
+        yield fresh - pool
+        pool |= fresh
 
 
 def _joined_key(tokens: list[str]) -> str:
@@ -1039,38 +1041,59 @@ class _Article:
         if not q_tokens:
             return []
         single = len(words) == 1
+        global_bar = SENTENCE_START_SUGGEST_AT if sentence_start else SUGGEST_AT
+        scored: dict[int, tuple[float, str]] = {}
+        self._score(
+            query, q_tokens, *self._local_forms(single), LOCAL_SUGGEST_AT, sentence_start, scored
+        )
         if sentence_start:
             # A bare surname opening a sentence refers to somebody named before; of the rest
             # of the glossary only one-word places and bodies can be meant. They are few, so
             # one C-speed pass over all of them is cheaper than probing skeleton blocks.
-            pool = self.index.nearest_places(query)
+            tiers: Iterable[set[int]] = [self.index.nearest_places(query)]
         else:
-            pool = self.index.candidates(words if single else q_tokens)
-        local_forms, local_owners = self._local_forms(single)
-        pool.difference_update(self.first_full)
-        if not pool and not local_forms:
-            return []
-        choices = list(local_forms)
-        owners = list(local_owners)
-        for idx in pool:
-            forms = self.index.tail_forms(idx) if single else self.index.phonetics[idx].split("|")
-            choices.extend(forms)
-            owners.extend([idx] * len(forms))
-        global_bar = SENTENCE_START_SUGGEST_AT if sentence_start else SUGGEST_AT
-        scored: dict[int, tuple[float, str]] = {}
+            tiers = self.index.candidate_tiers(words if single else q_tokens)
+        for pool in tiers:
+            pool.difference_update(self.first_full)
+            choices: list[str] = []
+            owners: list[int] = []
+            for idx in pool:
+                forms = (
+                    self.index.tail_forms(idx) if single else self.index.phonetics[idx].split("|")
+                )
+                choices.extend(forms)
+                owners.extend([idx] * len(forms))
+            if self._score(query, q_tokens, choices, owners, global_bar, sentence_start, scored):
+                break  # a nearer tier already holds a good match; wider ones add only noise
+        return sorted(((s, i, f) for i, (s, f) in scored.items()), reverse=True)
+
+    def _score(
+        self,
+        query: str,
+        q_tokens: list[str],
+        choices: list[str],
+        owners: list[int],
+        bar: float,
+        sentence_start: bool,
+        scored: dict[int, tuple[float, str]],
+    ) -> bool:
+        """Score choices into `scored`; True when one of them clears the bar."""
+        if not choices:
+            return False
+        local = bar == LOCAL_SUGGEST_AT
+        floor = LOCAL_SUGGEST_AT - 10 if local else TOKEN_FLOOR
+        cleared = False
         for form, _, position in process.extract(
             query, choices, scorer=fuzz.ratio, limit=10, score_cutoff=LOCAL_SUGGEST_AT - 10
         ):
-            idx = owners[position]
-            floor = TOKEN_FLOOR if idx not in self.first_full else LOCAL_SUGGEST_AT - 10
-            score = _token_score(q_tokens, form.replace("-", " ").split(), floor)
-            local = idx in self.first_full
-            bar = LOCAL_SUGGEST_AT if local else global_bar
             if sentence_start and OSA.distance(query, form) > 1:
                 continue  # "Читайте" is not a typo of "Китай": allow one slip only
+            idx = owners[position]
+            score = _token_score(q_tokens, form.replace("-", " ").split(), floor)
             if score >= bar and score > scored.get(idx, (0.0, ""))[0]:
                 scored[idx] = (score, form)
-        return sorted(((s, i, f) for i, (s, f) in scored.items()), reverse=True)
+                cleared = True
+        return cleared
 
     def _local_forms(self, single: bool) -> tuple[list[str], list[int]]:
         """Phonetic forms of everybody named so far (bare forms or full names), cached until
