@@ -50,27 +50,64 @@ def _read_bytes(path: str) -> bytes:
 )
 @click.option("--from", "source_language", default="auto", show_default=True,
               help="Source language (en, ru, kk) or auto.")
-@click.option("--engine", default=None, help="Force one translation engine.")
+@click.option("--engine", default=None,
+              help="Use only this translation engine (apertium, argos, libretranslate, deepl).")
+@click.option("--format", "fmt", type=click.Choice(["text", "html"]), default="text",
+              show_default=True, help="html keeps markup and honours translate=\"no\".")
 @click.option("--json", "as_json", is_flag=True, help="Print the result document as JSON.")
-def localize(article, targets, glossaries, source_language, engine, as_json):
-    """Fix names and localize figures in ARTICLE (a file, or - for standard input)."""
+def localize(article, targets, glossaries, source_language, engine, fmt, as_json):
+    """Fix names, localize figures and translate ARTICLE (a file, or - for standard input)."""
     from .core.glossary import GlossaryError
     from .core.pipeline import LocalizeError, Localizer  # heavy: only for this command
 
     text = _read_article(article)
-    try:
-        localizer = Localizer.from_paths(list(glossaries) or None)
-        result = localizer.localize(text, targets.split(","), source_language)
-    except (LocalizeError, GlossaryError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    if engine:
-        for version in result["versions"].values():
-            if version["text"] is None:
-                version["warnings"].append(f"engine {engine!r} is not available yet")
+    with _engines(engine) as engines:
+        try:
+            localizer = Localizer.from_paths(list(glossaries) or None, engines=engines)
+            result = localizer.localize(text, targets.split(","), source_language, engine, fmt)
+        except (LocalizeError, GlossaryError) as exc:
+            raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         click.echo(format_report(text, result))
+
+
+def _engines(only: str | None):
+    from .config import KNOWN_ENGINES, Settings, SettingsError
+    from .engines import build_engines
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if only and only not in KNOWN_ENGINES:
+        raise click.ClickException(
+            f"unknown engine {only!r}; known engines: {', '.join(KNOWN_ENGINES)}"
+        )
+    router = build_engines(settings, only=only)
+    if only and not router.engines:
+        raise click.ClickException(
+            f"engine {only!r} is not configured: see `audarma engines` for what it needs"
+        )
+    return router
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def engines(as_json):
+    """List translation engines, the language pairs they serve and their state."""
+    from .config import Settings
+    from .engines import describe_engines
+
+    infos = describe_engines(Settings.from_env())
+    if as_json:
+        click.echo(json.dumps([info.to_dict() for info in infos], ensure_ascii=False, indent=2))
+        return
+    for info in infos:
+        pairs = ", ".join(f"{s}-{t}" for s, t in info.pairs) or "-"
+        click.echo(f"{info.name:15} {info.state}")
+        click.echo(f"{'':15} pairs: {pairs}")
 
 
 def format_report(text: str, result: dict) -> str:

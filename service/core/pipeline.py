@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .figures import Figure, HouseStyles, find_figures, load_house_styles, render_figure
+from .folding import fold
 from .glossary import Entry, load_glossary
 from .hygiene import find_copy_issues
 from .locales import InvalidLanguageTag, babel_locale, language_of, normalize_tag, parse_tag
 from .matching import SOURCE_LANGUAGES, NameIndex, Normalized, detect_language, normalize
+from .translate import EngineRouter
+from .translate.enforce import Protected, html_markup, translate_protected
 from .translit import is_chinese_name, transliterate_name
 
 MAX_TARGETS = 20
@@ -29,25 +32,35 @@ class LocalizeError(ValueError):
 
 @dataclass(frozen=True)
 class Localizer:
-    """A compiled glossary plus house styles: build once, localize many articles."""
+    """A compiled glossary, house styles and engines: build once, localize many articles."""
 
     index: NameIndex
     styles: HouseStyles
-    translators: Sequence = field(default_factory=tuple)
+    engines: EngineRouter = field(default_factory=EngineRouter)
 
     @classmethod
     def from_paths(
         cls,
         glossary_paths: Sequence[str | Path] | None = None,
         styles_path: str | Path | None = None,
+        engines: EngineRouter | None = None,
     ) -> Localizer:
         glossary = load_glossary(glossary_paths or None)
-        return cls(NameIndex.build(glossary), load_house_styles(styles_path))
+        return cls(
+            NameIndex.build(glossary), load_house_styles(styles_path), engines or EngineRouter()
+        )
 
     def localize(
-        self, text: str, targets: Sequence[str], source_language: str | None = None
+        self,
+        text: str,
+        targets: Sequence[str],
+        source_language: str | None = None,
+        engine: str | None = None,
+        fmt: str = "text",
     ) -> dict:
-        return localize(text, targets, self.index, self.styles, source_language)
+        return localize(
+            text, targets, self.index, self.styles, source_language, self.engines, engine, fmt
+        )
 
 
 def parse_targets(targets: Sequence[str]) -> list[str]:
@@ -76,24 +89,31 @@ def localize(
     index: NameIndex,
     styles: HouseStyles | None = None,
     source_language: str | None = None,
+    engines: EngineRouter | None = None,
+    engine: str | None = None,
+    fmt: str = "text",
 ) -> dict:
-    """Normalize names, find figures and build one version per target locale."""
+    """Normalize names, find figures and build one version per target locale.
+
+    `engines` translate targets in other languages (`engine` forces one of them by name);
+    `fmt` is "text" or "html" (markup kept, translate="no" honoured).
+    """
     if not isinstance(text, str) or not text.strip():
         raise LocalizeError("the article is empty")
+    if fmt not in ("text", "html"):
+        raise LocalizeError(f"unknown format {fmt!r} (use 'text' or 'html')")
     targets = parse_targets(targets)
     language = _source_language(text, source_language)
     normalized = normalize(index, text, language)
     figures = find_figures(normalized.text, language) if language == "en" else []
-    versions = {
-        target: _version(target, normalized, figures, index, styles) for target in targets
-    }
+    context = _Context(normalized, figures, index, styles, engines or EngineRouter(), engine, fmt)
     return {
         "source_language": language,
         "normalized": {
             **normalized.to_dict(),
             "flags": [flag.to_dict() for flag in find_copy_issues(text)],
         },
-        "versions": versions,
+        "versions": {target: context.version(target) for target in targets},
     }
 
 
@@ -111,53 +131,101 @@ def _source_language(text: str, given: str | None) -> str:
     return language
 
 
-def _version(
-    target: str,
-    normalized: Normalized,
-    figures: list[Figure],
-    index: NameIndex,
-    styles: HouseStyles | None,
-) -> dict:
-    warnings: list[str] = []
-    names = _render_names(target, normalized, index, warnings)
-    rendered_figures = [
-        {"kind": f.kind, "original": f.original, "rendered": render_figure(f, target, styles)}
-        for f in figures
-    ]
-    if normalized.language != "en":
-        warnings.append(
-            f"dates, money and percentages are found in English copy only; "
-            f"{normalized.language} figures were left as written"
+@dataclass
+class _Context:
+    normalized: Normalized
+    figures: list[Figure]
+    index: NameIndex
+    styles: HouseStyles | None
+    engines: EngineRouter
+    forced: str | None
+    fmt: str
+
+    def version(self, target: str) -> dict:
+        normalized = self.normalized
+        warnings: list[str] = []
+        names = _render_names(target, normalized, self.index, warnings)
+        rendered = [render_figure(f, target, self.styles) for f in self.figures]
+        figures = [
+            {"kind": f.kind, "original": f.original, "rendered": r}
+            for f, r in zip(self.figures, rendered, strict=True)
+        ]
+        if normalized.language != "en":
+            warnings.append(
+                f"dates, money and percentages are found in English copy only; "
+                f"{normalized.language} figures were left as written"
+            )
+        source, goal = normalized.language, language_of(target)
+        text: str | None = None
+        engine_name: str | None = None
+        if goal == source:
+            text = _same_language_text(normalized, self.figures, rendered, target)
+            engine_name = "none"
+        else:
+            engine = self.engines.pick(source, goal, self.forced)
+            if engine is None:
+                warnings.append(self._no_engine(source, goal))
+            else:
+                spans = self._protected(target, rendered)
+                outcome = translate_protected(
+                    normalized.text, spans, engine, source, goal, html=self.fmt == "html"
+                )
+                warnings.extend(outcome.warnings)
+                if outcome.untranslated < outcome.sentences:
+                    text, engine_name = outcome.text, engine.name
+        return {
+            "text": text,
+            "engine": engine_name,
+            "names": names,
+            "figures": figures,
+            "warnings": warnings,
+        }
+
+    def _no_engine(self, source: str, goal: str) -> str:
+        if self.forced:
+            return f"engine {self.forced!r} does not serve {source}->{goal}; the text is null"
+        return (
+            f"no translation engine serves {source}->{goal}; names and figures are listed, "
+            "the text is null. See `audarma engines`, and README 'Translation engines' to "
+            "enable one"
         )
-    text: str | None = None
-    engine: str | None = None
-    if language_of(target) == normalized.language:
-        text = _same_language_text(normalized, figures, rendered_figures, target)
-        engine = "none"
-    else:
-        warnings.append(
-            f"no translation engine serves {normalized.language}->{language_of(target)}; "
-            "names and figures are listed, the text is null. Enable an engine with "
-            "--engine or AUDARMA_ENGINES (see README, 'Translation engines')"
-        )
-    return {
-        "text": text,
-        "engine": engine,
-        "names": names,
-        "figures": rendered_figures,
-        "warnings": warnings,
-    }
+
+    def _protected(self, target: str, rendered: list[str]) -> list[Protected]:
+        """Spans of the normalized text that must come out in their target form."""
+        spans: list[Protected] = []
+        text = self.normalized.text
+        if self.fmt == "html":
+            spans.extend(html_markup(text))
+        for figure, form in zip(self.figures, rendered, strict=True):
+            spans.append(
+                Protected(figure.start, figure.end, form, f"figure {figure.original!r}", "figure")
+            )
+        for start, end, mention in _mentions_in_normalized(self.normalized):
+            if mention.form == "partial":
+                continue  # a bare given name: left to the engine (and to the editor)
+            entry = self.index.entries.get(mention.entity)
+            if entry is None:
+                continue
+            short = mention.form in ("short", "inflected_short") or (
+                entry.short_in(self.normalized.language) is not None
+                and fold_equal(text[start:end], entry.short_in(self.normalized.language))
+            )
+            form = (entry.short_in(target) if short else None) or render_name(
+                entry, target, self.normalized.language
+            )[0]
+            spans.append(Protected(start, end, form, f"name {text[start:end]!r}", "name"))
+        return spans
 
 
 def _same_language_text(
-    normalized: Normalized, figures: list[Figure], rendered: list[dict], target: str
+    normalized: Normalized, figures: list[Figure], rendered: list[str], target: str
 ) -> str:
     """The normalized text with figures in the target's house style (en -> en-GB, say)."""
     out: list[str] = []
     cursor = 0
-    for figure, item in zip(figures, rendered, strict=True):
+    for figure, form in zip(figures, rendered, strict=True):
         out.append(normalized.text[cursor : figure.start])
-        out.append(item["rendered"])
+        out.append(form)
         cursor = figure.end
     out.append(normalized.text[cursor:])
     text = "".join(out)
@@ -195,6 +263,27 @@ def _render_names(
             {"entity": entry.id, "source": source, "rendered": text, "origin": origin}
         )
     return rendered
+
+
+def _mentions_in_normalized(normalized: Normalized):
+    """Mentions with offsets moved into the normalized text (applied changes shift them)."""
+    applied = sorted((c for c in normalized.changes if c.applied), key=lambda c: c.start)
+    for mention in normalized.mentions:
+        shift = 0
+        start, end = mention.start, mention.end
+        for change in applied:
+            if change.end <= mention.start:
+                shift += len(change.replacement) - (change.end - change.start)
+            elif change.start <= mention.start and mention.end <= change.end:
+                start, end = change.start, change.start + len(change.replacement)
+                break
+        else:
+            start, end = mention.start, mention.end
+        yield start + shift, end + shift, mention
+
+
+def fold_equal(a: str, b: str | None) -> bool:
+    return b is not None and fold(a) == fold(b)
 
 
 def render_name(entry: Entry, target: str, source_language: str = "en") -> tuple[str, str]:

@@ -1,0 +1,68 @@
+"""One Settings object, read from AUDARMA_* environment variables in one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PREFIX = "AUDARMA_"
+KNOWN_ENGINES = ("apertium", "argos", "libretranslate", "deepl")
+
+
+class SettingsError(ValueError):
+    """An environment variable with a value audarma cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Translation engines, in order of preference for a pair both serve.
+    engines: tuple[str, ...] = ("apertium", "argos", "libretranslate", "deepl")
+    apertium_modes_dir: str = "/usr/share/apertium/modes"
+    apertium_pool_size: int = 2
+    apertium_timeout: float = 10.0
+    argos_packages_dir: str = field(
+        default_factory=lambda: os.environ.get(
+            "ARGOS_PACKAGES_DIR", str(Path.home() / ".local/share/argos-translate/packages")
+        )
+    )
+    libretranslate_url: str = ""  # e.g. http://127.0.0.1:5000; empty: engine off
+    libretranslate_api_key: str = ""
+    deepl_url: str = "https://api-free.deepl.com"
+    deepl_auth_key: str = ""  # empty: engine off
+    http_timeout: float = 10.0
+    http_retries: int = 3
+    glossary_path: str = ""  # empty: the shipped glossaries/
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings with every AUDARMA_<FIELD> variable applied; bad values name the variable."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _convert(f.name, raw, f.type)
+        settings = cls(**values)
+        unknown = [e for e in settings.engines if e not in KNOWN_ENGINES]
+        if unknown:
+            known = ", ".join(KNOWN_ENGINES)
+            raise SettingsError(f"{PREFIX}ENGINES names unknown engines {unknown}; known: {known}")
+        return settings
+
+
+def _convert(name: str, raw: str, kind: object) -> object:
+    variable = PREFIX + name.upper()
+    kind = str(kind)
+    try:
+        if kind.startswith("tuple"):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{variable}={raw!r} is not a valid {kind}") from exc
+    return raw
