@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from pathlib import Path
+from dataclasses import dataclass, fields
 
 PREFIX = "AUDARMA_"
 KNOWN_ENGINES = ("apertium", "argos", "libretranslate", "deepl")
@@ -22,11 +21,7 @@ class Settings:
     apertium_modes_dir: str = "/usr/share/apertium/modes"
     apertium_pool_size: int = 2
     apertium_timeout: float = 10.0
-    argos_packages_dir: str = field(
-        default_factory=lambda: os.environ.get(
-            "ARGOS_PACKAGES_DIR", str(Path.home() / ".local/share/argos-translate/packages")
-        )
-    )
+    argos_packages_dir: str = ""  # empty: Argos's own folder (ARGOS_PACKAGES_DIR, XDG data)
     libretranslate_url: str = ""  # e.g. http://127.0.0.1:5000; empty: engine off
     libretranslate_api_key: str = ""
     deepl_url: str = "https://api-free.deepl.com"

@@ -37,7 +37,7 @@ def _build(name: str, settings: Settings) -> Translator | None:
     if name == "argos":
         from .core.translate.argos import ArgosEngine
 
-        return ArgosEngine(settings.argos_packages_dir)
+        return ArgosEngine(settings.argos_packages_dir or None)
     if name == "libretranslate":
         if not settings.libretranslate_url:
             return None
