@@ -16,7 +16,7 @@ from .glossary import Entry, load_glossary
 from .hygiene import find_copy_issues
 from .locales import InvalidLanguageTag, babel_locale, language_of, normalize_tag, parse_tag
 from .matching import SOURCE_LANGUAGES, NameIndex, Normalized, detect_language, normalize
-from .translate import EngineRouter
+from .translate import EngineError, EngineRouter
 from .translate.enforce import Protected, html_markup, translate_protected
 from .translit import is_chinese_name, transliterate_name
 
@@ -166,6 +166,7 @@ class _Context:
             if engine is None:
                 warnings.append(self._no_engine(source, goal))
             else:
+                self._push_glossary(engine, target, warnings)
                 spans = self._protected(target, rendered)
                 outcome = translate_protected(
                     normalized.text, spans, engine, source, goal, html=self.fmt == "html"
@@ -180,6 +181,29 @@ class _Context:
             "figures": figures,
             "warnings": warnings,
         }
+
+    def _push_glossary(self, engine, target: str, warnings: list[str]) -> None:
+        """Engines with glossary support (DeepL) get this article's names as a glossary.
+
+        Placeholders already keep names exact; the glossary helps the engine with the words
+        around them (a name it would otherwise split or decline oddly) and costs one call.
+        """
+        set_glossary = getattr(engine, "set_glossary", None)
+        if set_glossary is None:
+            return
+        source = self.normalized.language
+        entries: dict[str, str] = {}
+        for mention in self.normalized.mentions:
+            entry = self.index.entries.get(mention.entity)
+            if entry is None or not entry.name_in(source):
+                continue
+            rendered, origin = render_name(entry, target, source)
+            if origin == "glossary":
+                entries[entry.name_in(source)] = rendered
+        try:
+            set_glossary(source, language_of(target), entries)
+        except EngineError as exc:
+            warnings.append(f"{exc}; translated without an engine glossary")
 
     def _no_engine(self, source: str, goal: str) -> str:
         if self.forced:

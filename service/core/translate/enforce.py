@@ -237,4 +237,9 @@ def _restore(body: str, fixed: dict[int, Protected], html: bool) -> str:
             return span.target
         return escape(span.target, quote=False) if html else span.target
 
-    return PLACEHOLDER.sub(put, body).replace("⟦", "").replace("⟧", "")
+    text = PLACEHOLDER.sub(put, body).replace("⟦", "").replace("⟧", "")
+    for span in fixed.values():
+        # "28 марта 2023 г." at the end of a sentence keeps one full stop, not two.
+        if span.kind != "markup" and span.target.endswith(".") and span.target + "." in text:
+            text = text.replace(span.target + ".", span.target)
+    return text
