@@ -182,6 +182,21 @@ class _Context:
             "warnings": warnings,
         }
 
+    def _target_form(self, entry: Entry, target: str, surface: str, short: bool) -> str:
+        """The target form of one mention: a later, short reference stays short."""
+        full, origin = render_name(entry, target, self.normalized.language)
+        if not short:
+            return full
+        found = entry.short_in(target)
+        if found:
+            return found
+        if origin == "unchanged":
+            return surface  # the target writes the name the English way: keep it as written
+        if entry.type == "person" and " " in full:
+            # A person's later reference is the family name: first for Chinese names.
+            return full.split()[0] if _is_chinese_name(entry) else full.split()[-1]
+        return full
+
     def _push_glossary(self, engine, target: str, warnings: list[str]) -> None:
         """Engines with glossary support (DeepL) get this article's names as a glossary.
 
@@ -230,14 +245,12 @@ class _Context:
             entry = self.index.entries.get(mention.entity)
             if entry is None:
                 continue
-            short = mention.form in ("short", "inflected_short") or (
-                entry.short_in(self.normalized.language) is not None
-                and fold_equal(text[start:end], entry.short_in(self.normalized.language))
+            surface = text[start:end]
+            short = mention.form == "short" or fold_equal(
+                surface, entry.short_in(self.normalized.language)
             )
-            form = (entry.short_in(target) if short else None) or render_name(
-                entry, target, self.normalized.language
-            )[0]
-            spans.append(Protected(start, end, form, f"name {text[start:end]!r}", "name"))
+            form = self._target_form(entry, target, surface, short)
+            spans.append(Protected(start, end, form, f"name {surface!r}", "name"))
         return spans
 
 

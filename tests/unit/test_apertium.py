@@ -264,7 +264,7 @@ def test_cold_translation_runs_the_plain_command():
         ("plain words", "plain words[][\n]\0"),
         ("a [b] $c ^d @e /f <g> {h} *i \\j",
          r"a \[b\] \$c \^d \@e \/f \<g\> \{h\} \*i \\j" + "[][\n]\0"),
-        ("⟦1⟧ met ⟦12⟧.", "[⟦1⟧] met [⟦12⟧].[][\n]\0"),
+        ("⟦1⟧ met ⟦12⟧.", "⟦1⟧ met ⟦12⟧.[][\n]\0"),  # placeholders as plain words
         ("about ~5", "about [~]5[][\n]\0"),
         ("one\n\ntwo", "one[\n\n]two[][\n]\0"),
         ("nul\0byte", "nulbyte[][\n]\0"),

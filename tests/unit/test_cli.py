@@ -70,3 +70,30 @@ def test_localize_with_a_malformed_glossary_names_the_row(tmp_path):
     result = run("localize", "-", "--to", "en-GB", "--glossary", str(bad), stdin="Hello.")
     assert result.exit_code == 1
     assert "people.yaml: entry 'x': 'names.en' is empty" in result.output
+
+
+def test_engines_lists_every_engine_with_its_state(monkeypatch):
+    monkeypatch.delenv("AUDARMA_DEEPL_AUTH_KEY", raising=False)
+    result = run("engines", "--json")
+    assert result.exit_code == 0, result.output
+    engines = {e["name"]: e for e in json.loads(result.output)}
+    assert list(engines) == ["apertium", "argos", "libretranslate", "deepl"]
+    assert engines["deepl"]["state"] == "unavailable: set AUDARMA_DEEPL_AUTH_KEY"
+    assert "en-es" in engines["apertium"]["pairs"]
+
+
+def test_unknown_or_unconfigured_engine_is_refused(monkeypatch):
+    monkeypatch.delenv("AUDARMA_DEEPL_AUTH_KEY", raising=False)
+    result = run("localize", "-", "--to", "es-ES", "--engine", "google", stdin="Hi.")
+    assert result.exit_code == 1 and "unknown engine 'google'" in result.output
+    result = run("localize", "-", "--to", "es-ES", "--engine", "deepl", stdin="Hi.")
+    assert result.exit_code == 1 and "engine 'deepl' is not configured" in result.output
+
+
+def test_html_through_apertium_keeps_markup():
+    html = '<p>President <b>Tokayev</b> met <span translate="no">Ma Xingrui</span>.</p>'
+    result = run("localize", "-", "--to", "es-ES", "--format", "html", "--json",
+                 "--glossary", MINI, stdin=html)
+    text = json.loads(result.output)["versions"]["es-ES"]["text"]
+    assert text.startswith("<p>") and text.endswith("</p>")
+    assert "<b>Tokayev</b>" in text and '<span translate="no">Ma Xingrui</span>' in text

@@ -41,9 +41,12 @@ BASE_MODE = re.compile(r"^([a-z]{3})-([a-z]{3})\.mode$")
 
 # Stream format: these characters are syntax unless backslash-escaped.
 _STREAM_SYNTAX = re.compile(r"([\\\[\]^$@/<>{}*])")
-# Passed through as superblanks: placeholders must come back verbatim, post-generation eats `~`
-# even when escaped, and newlines would otherwise be mere blanks the transfer may move.
-_VERBATIM = re.compile(rf"{PLACEHOLDER.pattern}|~|[\r\n]+")
+# Sent as superblanks (verbatim): "~", which post-generation deletes even when escaped, and
+# line breaks, which would otherwise be mere blanks the transfer may move.
+# Placeholders are NOT: as superblanks they hide the subject from the tagger ("⟦1⟧ said" came
+# out "⟦1⟧ dicho"); as unknown words they read better ("⟦1⟧ dijo") and still come through
+# with -n. Should one ever be lost, the enforcement layer retranslates around it.
+_VERBATIM = re.compile(r"~|[\r\n]+")
 # An empty superblank plus a newline superblank closes the request (as apertium-destxt does);
 # a request ending in a bare NUL is never flushed by the first stage.
 REQUEST_END = "[][\n]"
