@@ -28,7 +28,18 @@ class Settings:
     deepl_auth_key: str = ""  # empty: engine off
     http_timeout: float = 10.0
     http_retries: int = 3
-    glossary_path: str = ""  # empty: the shipped glossaries/
+    glossary_path: str = ""  # empty: the shipped glossaries/ (seeds an empty database)
+
+    # Service (issue 4)
+    database_url: str = "sqlite:///audarma.sqlite3"  # in the working directory
+    broker_url: str = "sqla+sqlite:///audarma-broker.sqlite3"  # embedded; production: redis://
+    max_article_bytes: int = 256 * 1024
+    max_targets: int = 20
+    rate_limit: str = "120/minute"  # per API key
+    rate_limit_storage: str = "memory://"  # production: redis://...
+    glossary_refresh_seconds: float = 2.0  # how stale a worker's glossary may get
+    webhook_max_attempts: int = 5
+    task_max_retries: int = 3
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

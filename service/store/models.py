@@ -1,0 +1,206 @@
+"""SQL tables: jobs and their per-locale results, the live glossary, API keys, candidates.
+
+SQLite by default, PostgreSQL in production; both through SQLAlchemy 2 and Alembic. JSON
+columns hold documents the core produces (result versions, glossary entry bodies).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+JOB_STATUSES = ("queued", "running", "done", "failed")
+ROLES = ("editor", "maintainer", "admin")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict: JSON, list: JSON}
+
+
+class ApiKey(Base):
+    """An API key: only its SHA-256 is stored; `prefix` finds the row, the hash proves it."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True, index=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    # Secret for signing webhooks to this key's callback URLs (HMAC-SHA256).
+    webhook_secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class User(Base):
+    """A person behind keys and glossary edits (maintainers sign their changes)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    queue: Mapped[str] = mapped_column(String(16), default="interactive")  # or batch
+    api_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    source_language: Mapped[str] = mapped_column(String(16), default="auto")
+    targets: Mapped[list] = mapped_column(JSON)
+    fmt: Mapped[str] = mapped_column(String(8), default="text")  # text | html
+    text: Mapped[str] = mapped_column(Text)
+    engine: Mapped[str | None] = mapped_column(String(32))  # forced engine, if any
+    callback_url: Mapped[str | None] = mapped_column(String(2000))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    # The job-level part of the result document: source_language and normalized.
+    normalized: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    results: Mapped[list[JobResult]] = relationship(
+        back_populates="job", cascade="all, delete-orphan", order_by="JobResult.locale"
+    )
+    events: Mapped[list[JobEvent]] = relationship(
+        back_populates="job", cascade="all, delete-orphan", order_by="JobEvent.id"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("api_key_id", "idempotency_key", name="uq_jobs_idempotency"),
+    )
+
+
+class JobResult(Base):
+    """One localized version; unique per (job, locale) so a re-delivered task overwrites."""
+
+    __tablename__ = "job_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(35))
+    version: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    job: Mapped[Job] = relationship(back_populates="results")
+
+    __table_args__ = (UniqueConstraint("job_id", "locale", name="uq_job_results_locale"),)
+
+
+class JobEvent(Base):
+    """A status change with its time: queued, running, done, failed (and retries)."""
+
+    __tablename__ = "job_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    job: Mapped[Job] = relationship(back_populates="events")
+
+
+class WebhookDelivery(Base):
+    """Every attempt to POST a finished job to its callback URL."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(String(2000))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class GlossaryEntry(Base):
+    """The live glossary: one row per entity, its body in the YAML entry's shape."""
+
+    __tablename__ = "glossary_entries"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    collection: Mapped[str] = mapped_column(String(100), default="")
+    type: Mapped[str] = mapped_column(String(16))
+    body: Mapped[dict] = mapped_column(JSON)  # {names, variants, short, note} (+ territory)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # the ETag
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class GlossaryHistory(Base):
+    """Every version of every entry, for review and undo."""
+
+    __tablename__ = "glossary_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))  # create | update | delete | import
+    body: Mapped[dict | None] = mapped_column(JSON)
+    changed_by: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class GlossaryState(Base):
+    """One row: a counter bumped on every glossary change, so workers know to reload."""
+
+    __tablename__ = "glossary_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Candidate(Base):
+    """An unknown spelling the workers met: a fuzzy suggestion nobody has ruled on yet."""
+
+    __tablename__ = "candidates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    spelling: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[str | None] = mapped_column(String(200))  # the suggested entity
+    kind: Mapped[str] = mapped_column(String(16), default="fuzzy")
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    contexts: Mapped[list] = mapped_column(JSON, default=list)  # a few recent snippets
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    decided_by: Mapped[str] = mapped_column(String(200), default="")
+
+    __table_args__ = (
+        UniqueConstraint("spelling", "language", "entity_id", name="uq_candidates_spelling"),
+        Index("ix_candidates_entity", "entity_id"),
+    )
