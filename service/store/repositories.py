@@ -1,0 +1,629 @@
+"""Repositories: the only code that reads and writes the tables. Views and tasks call these.
+
+Every method opens its own short transaction and returns plain dicts or core objects, so no
+SQLAlchemy object escapes into the API or a task.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from types import MappingProxyType
+
+from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..core.glossary import Entry, parse_entry, read_collections
+from .db import Database
+from .models import (
+    ApiKey,
+    Candidate,
+    GlossaryEntry,
+    GlossaryHistory,
+    GlossaryState,
+    Job,
+    JobEvent,
+    JobResult,
+    WebhookDelivery,
+    now,
+)
+
+MAX_CONTEXTS = 5  # snippets kept per candidate
+# Fields a client gets back from GET and may send back in PUT; the server owns them.
+_READ_ONLY = frozenset({"version", "collection", "updated_at", "updated_by", "territory"})
+
+
+class NotFound(LookupError):
+    """No row with that id (or not one this caller may see)."""
+
+
+class StaleWrite(Exception):
+    """If-Match named a version that is no longer current."""
+
+    def __init__(self, current: int):
+        super().__init__(f"the entry has changed: current version is {current}")
+        self.current = current
+
+
+class IdempotencyConflict(Exception):
+    """The same Idempotency-Key was used with a different request body."""
+
+
+class InvalidGlossaryEntry(ValueError):
+    """An entry body that fails glossary validation; the message names the field."""
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def request_hash(payload: dict) -> str:
+    """Hash of a submission's meaning, for Idempotency-Key checks (key order does not matter)."""
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class JobStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def submit(
+        self,
+        *,
+        api_key_id: str | None,
+        text: str,
+        targets: Sequence[str],
+        source_language: str = "auto",
+        fmt: str = "text",
+        engine: str | None = None,
+        callback_url: str | None = None,
+        idempotency_key: str | None = None,
+        queue: str = "interactive",
+    ) -> tuple[dict, bool]:
+        """Create a queued job; with an Idempotency-Key seen before, return that job instead.
+
+        Returns (job, created). Raises IdempotencyConflict when the key was used with a
+        different request.
+        """
+        digest = request_hash(
+            {"text": text, "targets": list(targets), "source_language": source_language,
+             "fmt": fmt, "engine": engine, "callback_url": callback_url, "queue": queue}
+        )
+        if idempotency_key:
+            found = self._by_idempotency(api_key_id, idempotency_key)
+            if found is not None:
+                return self._check_same(found, digest), False
+        job = Job(
+            api_key_id=api_key_id, text=text, targets=list(targets),
+            source_language=source_language, fmt=fmt, engine=engine, callback_url=callback_url,
+            idempotency_key=idempotency_key, request_hash=digest, queue=queue,
+        )
+        job.events.append(JobEvent(status="queued"))
+        try:
+            with self.db.session() as session:
+                session.add(job)
+        except IntegrityError:
+            # Two requests with one key raced; the other one won.
+            found = self._by_idempotency(api_key_id, idempotency_key)
+            if found is None:
+                raise
+            return self._check_same(found, digest), False
+        return self.get(job.id), True
+
+    def _by_idempotency(self, api_key_id: str | None, key: str | None) -> dict | None:
+        with self.db.session() as session:
+            job = session.scalar(
+                select(Job).where(Job.api_key_id == api_key_id, Job.idempotency_key == key)
+            )
+            return self._job_dict(job) if job else None
+
+    @staticmethod
+    def _check_same(job: dict, digest: str) -> dict:
+        if job["request_hash"] != digest:
+            raise IdempotencyConflict(
+                "this Idempotency-Key was already used with a different request body"
+            )
+        return job
+
+    def get(self, job_id: str, api_key_id: str | None = None) -> dict | None:
+        """The job with its events; with api_key_id, only if that key submitted it."""
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            if job is None or (api_key_id is not None and job.api_key_id != api_key_id):
+                return None
+            return self._job_dict(job)
+
+    def document(self, job_id: str) -> dict | None:
+        """The result document (architecture.md) of a finished job."""
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.normalized is None:
+                return None
+            versions = {r.locale: r.version for r in job.results}
+            ordered = {t: versions[t] for t in job.normalized.get("targets", []) if t in versions}
+            ordered.update({k: v for k, v in versions.items() if k not in ordered})
+            return {
+                "source_language": job.normalized["source_language"],
+                "normalized": job.normalized["normalized"],
+                "versions": ordered,
+            }
+
+    def claim(self, job_id: str) -> dict | None:
+        """Mark a job running; None when it is unknown or already finished (re-delivery)."""
+        with self.db.session() as session:
+            job = session.get(Job, job_id, with_for_update=True)
+            if job is None or job.status in ("done", "failed"):
+                return None
+            job.attempts += 1
+            job.status = "running"
+            job.updated_at = now()
+            detail = f"attempt {job.attempts}" if job.attempts > 1 else ""
+            job.events.append(JobEvent(status="running", detail=detail))
+            return self._job_dict(job)
+
+    def save_results(self, job_id: str, document: dict) -> None:
+        """Store a result document; results are keyed by (job, locale), so a second run of the
+        same job overwrites rather than duplicates."""
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                raise NotFound(job_id)
+            job.normalized = {
+                "source_language": document["source_language"],
+                "normalized": document["normalized"],
+                "targets": list(document["versions"]),
+            }
+            existing = {r.locale: r for r in job.results}
+            for locale, version in document["versions"].items():
+                row = existing.get(locale)
+                if row is None:
+                    job.results.append(JobResult(locale=locale, version=version))
+                else:
+                    row.version = version
+
+    def finish(self, job_id: str) -> None:
+        self._set(job_id, "done")
+
+    def fail(self, job_id: str, error: str) -> None:
+        self._set(job_id, "failed", error=error)
+
+    def note_retry(self, job_id: str, detail: str) -> None:
+        self._set(job_id, "queued", detail=f"retry: {detail}")
+
+    def _set(self, job_id: str, status: str, error: str | None = None, detail: str = "") -> None:
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                raise NotFound(job_id)
+            job.status = status
+            job.error = error
+            job.updated_at = now()
+            job.events.append(JobEvent(status=status, detail=detail or (error or "")))
+
+    def counts_by_status(self) -> dict[str, int]:
+        with self.db.session() as session:
+            rows = session.execute(select(Job.status, func.count()).group_by(Job.status))
+            return {status: count for status, count in rows}
+
+    @staticmethod
+    def _job_dict(job: Job) -> dict:
+        return {
+            "id": job.id,
+            "status": job.status,
+            "queue": job.queue,
+            "api_key_id": job.api_key_id,
+            "text": job.text,
+            "fmt": job.fmt,
+            "targets": list(job.targets),
+            "source_language": job.source_language,
+            "engine": job.engine,
+            "callback_url": job.callback_url,
+            "request_hash": job.request_hash,
+            "error": job.error,
+            "attempts": job.attempts,
+            "created_at": _iso(job.created_at),
+            "updated_at": _iso(job.updated_at),
+            "events": [
+                {"status": e.status, "at": _iso(e.at), "detail": e.detail} for e in job.events
+            ],
+        }
+
+
+class WebhookLog:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def record(
+        self,
+        job_id: str,
+        attempt: int,
+        url: str,
+        status_code: int | None,
+        error: str | None,
+        delivered: bool,
+    ) -> None:
+        with self.db.session() as session:
+            session.add(WebhookDelivery(job_id=job_id, attempt=attempt, url=url,
+                                        status_code=status_code, error=error,
+                                        delivered=delivered))
+
+    def attempts(self, job_id: str) -> list[dict]:
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(WebhookDelivery).where(WebhookDelivery.job_id == job_id)
+                .order_by(WebhookDelivery.id)
+            )
+            return [
+                {"attempt": r.attempt, "url": r.url, "status_code": r.status_code,
+                 "error": r.error, "delivered": r.delivered, "at": _iso(r.at)}
+                for r in rows
+            ]
+
+
+# --------------------------------------------------------------------------- keys
+
+KEY_PREFIX = "ak_"
+
+
+def _hash_key(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+class KeyStore:
+    """API keys. A key is `ak_<prefix>_<secret>`; only its SHA-256 is stored."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def create(self, role: str, name: str = "") -> tuple[str, dict]:
+        from .models import ROLES
+
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        prefix = secrets.token_hex(4)
+        plaintext = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(24)}"
+        key = ApiKey(prefix=prefix, key_hash=_hash_key(plaintext), role=role, name=name,
+                     webhook_secret=secrets.token_hex(32))
+        with self.db.session() as session:
+            session.add(key)
+        return plaintext, self._key_dict(key)
+
+    def authenticate(self, plaintext: str) -> dict | None:
+        parts = plaintext.split("_", 2) if plaintext.startswith(KEY_PREFIX) else []
+        if len(parts) != 3:
+            return None
+        with self.db.session() as session:
+            key = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
+            if key is None or key.revoked:
+                return None
+            if not hmac.compare_digest(key.key_hash, _hash_key(plaintext)):
+                return None
+            return self._key_dict(key)
+
+    def webhook_secret(self, key_id: str | None) -> str | None:
+        if key_id is None:
+            return None
+        with self.db.session() as session:
+            key = session.get(ApiKey, key_id)
+            return key.webhook_secret if key else None
+
+    def revoke(self, key_id: str) -> None:
+        with self.db.session() as session:
+            key = session.get(ApiKey, key_id)
+            if key is None:
+                raise NotFound(key_id)
+            key.revoked = True
+
+    def count(self) -> int:
+        with self.db.session() as session:
+            return session.scalar(select(func.count()).select_from(ApiKey)) or 0
+
+    @staticmethod
+    def _key_dict(key: ApiKey) -> dict:
+        return {"id": key.id, "role": key.role, "name": key.name, "prefix": key.prefix}
+
+
+# --------------------------------------------------------------------------- glossary
+
+
+def entry_body(entry: Entry) -> dict:
+    body = entry.to_dict()
+    body.pop("id")
+    body.pop("type")
+    if entry.territory:
+        body["territory"] = entry.territory
+    return body
+
+
+def entry_from_row(row: GlossaryEntry) -> Entry:
+    body = row.body
+    return Entry(
+        id=row.id,
+        type=row.type,
+        names=MappingProxyType(dict(body.get("names", {}))),
+        variants=tuple(body.get("variants", ())),
+        short=MappingProxyType(dict(body.get("short", {}))),
+        note=body.get("note", ""),
+        collection=row.collection,
+        territory=body.get("territory"),
+    )
+
+
+class GlossaryStore:
+    """The live glossary. Every change bumps one revision counter that workers poll."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    # -- reading
+
+    def revision(self) -> int:
+        with self.db.session() as session:
+            state = session.get(GlossaryState, 1)
+            return state.revision if state else 0
+
+    def entries(self) -> list[Entry]:
+        """Every live entry as a core Entry, ready for NameIndex.build."""
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(GlossaryEntry).where(GlossaryEntry.deleted.is_(False))
+                .order_by(GlossaryEntry.id)
+            )
+            return [entry_from_row(row) for row in rows]
+
+    def list(
+        self, q: str | None = None, type: str | None = None, limit: int = 100, offset: int = 0
+    ) -> tuple[list[dict], int]:
+        with self.db.session() as session:
+            query = select(GlossaryEntry).where(GlossaryEntry.deleted.is_(False))
+            if type:
+                query = query.where(GlossaryEntry.type == type)
+            if q:
+                like = f"%{q.lower()}%"
+                query = query.where(
+                    or_(func.lower(GlossaryEntry.id).like(like),
+                        func.lower(cast(GlossaryEntry.body, Text)).like(like))
+                )
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = session.scalars(query.order_by(GlossaryEntry.id).limit(limit).offset(offset))
+            return [self._entry_dict(row) for row in rows], total
+
+    def get(self, entry_id: str) -> dict | None:
+        with self.db.session() as session:
+            row = session.get(GlossaryEntry, entry_id)
+            return None if row is None or row.deleted else self._entry_dict(row)
+
+    def history(self, entry_id: str) -> list[dict]:
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(GlossaryHistory).where(GlossaryHistory.entry_id == entry_id)
+                .order_by(GlossaryHistory.id)
+            )
+            return [
+                {"version": r.version, "action": r.action, "body": r.body,
+                 "changed_by": r.changed_by, "at": _iso(r.at)}
+                for r in rows
+            ]
+
+    # -- writing
+
+    def create(self, body: dict, by: str) -> dict:
+        entry = self._validate(body)
+        with self.db.session() as session:
+            row = session.get(GlossaryEntry, entry.id)
+            if row is not None and not row.deleted:
+                raise InvalidGlossaryEntry(f"an entry with id {entry.id!r} already exists")
+            if row is None:
+                row = GlossaryEntry(id=entry.id, version=0)
+                session.add(row)
+            self._write(session, row, entry, by, "create")
+        return self.get(entry.id)
+
+    def update(self, entry_id: str, body: dict, expected_version: int, by: str) -> dict:
+        entry = self._validate({**body, "id": entry_id})
+        with self.db.session() as session:
+            row = self._current(session, entry_id, expected_version)
+            # CLDR territories keep their code: their names in other locales come from it.
+            entry = replace(entry, collection=row.collection, territory=row.body.get("territory"))
+            self._write(session, row, entry, by, "update")
+        return self.get(entry_id)
+
+    def delete(self, entry_id: str, expected_version: int, by: str) -> None:
+        with self.db.session() as session:
+            row = self._current(session, entry_id, expected_version)
+            row.deleted = True
+            row.version += 1
+            row.updated_at, row.updated_by = now(), by
+            session.add(GlossaryHistory(entry_id=row.id, version=row.version, action="delete",
+                                        body=None, changed_by=by))
+            self._bump(session)
+
+    def add_variant(self, entry_id: str, spelling: str, by: str) -> dict:
+        """Add a spelling to an entry's variants (approving a candidate)."""
+        with self.db.session() as session:
+            row = session.get(GlossaryEntry, entry_id)
+            if row is None or row.deleted:
+                raise NotFound(entry_id)
+            body = dict(row.body)
+            variants = list(body.get("variants", []))
+            if spelling not in variants:
+                variants.append(spelling)
+            body["variants"] = variants
+            entry = self._validate({"id": row.id, "type": row.type, **body}, row.collection)
+            entry = replace(entry, territory=row.body.get("territory"))
+            self._write(session, row, entry, by, "update")
+        return self.get(entry_id)
+
+    def import_entries(self, entries: Iterable[Entry], by: str = "import") -> int:
+        """Insert or replace entries from collections; returns how many were written."""
+        count = 0
+        with self.db.session() as session:
+            for entry in entries:
+                row = session.get(GlossaryEntry, entry.id)
+                if row is None:
+                    row = GlossaryEntry(id=entry.id, version=0)
+                    session.add(row)
+                self._write(session, row, entry, by, "import")
+                count += 1
+        return count
+
+    def seed_if_empty(self, paths: Sequence[str] | None = None) -> int:
+        """Load the shipped (or given) collections into an empty glossary; 0 if not empty."""
+        with self.db.session() as session:
+            if session.scalar(select(func.count()).select_from(GlossaryEntry)):
+                return 0
+        entries, problems = read_collections(paths or None)
+        if problems:
+            raise InvalidGlossaryEntry("; ".join(str(p) for p in problems[:5]))
+        return self.import_entries(entries, by="seed")
+
+    def export(self) -> dict[str, list[dict]]:
+        """Live entries grouped by collection, in the YAML files' shape."""
+        grouped: dict[str, list[dict]] = {}
+        for entry in self.entries():
+            data = entry.to_dict()
+            if entry.territory:
+                data["territory"] = entry.territory
+            grouped.setdefault(entry.collection or "glossary", []).append(data)
+        return grouped
+
+    # -- helpers
+
+    @staticmethod
+    def _validate(body: dict, collection: str = "api") -> Entry:
+        if not isinstance(body, dict):
+            raise InvalidGlossaryEntry("an entry must be a JSON object")
+        data = {k: v for k, v in body.items() if k not in _READ_ONLY}
+        entry, problems = parse_entry(data, "request", body.get("collection", collection))
+        if problems:
+            raise InvalidGlossaryEntry("; ".join(p.message for p in problems))
+        return entry
+
+    @staticmethod
+    def _current(session, entry_id: str, expected_version: int) -> GlossaryEntry:
+        row = session.get(GlossaryEntry, entry_id, with_for_update=True)
+        if row is None or row.deleted:
+            raise NotFound(entry_id)
+        if row.version != expected_version:
+            raise StaleWrite(row.version)
+        return row
+
+    def _write(self, session, row: GlossaryEntry, entry: Entry, by: str, action: str) -> None:
+        row.collection = entry.collection or row.collection or ""
+        row.type = entry.type
+        row.body = entry_body(entry)
+        row.deleted = False
+        row.version = (row.version or 0) + 1
+        row.updated_at, row.updated_by = now(), by
+        session.add(GlossaryHistory(entry_id=row.id, version=row.version, action=action,
+                                    body=row.body, changed_by=by))
+        self._bump(session)
+
+    @staticmethod
+    def _bump(session) -> None:
+        state = session.get(GlossaryState, 1)
+        if state is None:
+            session.add(GlossaryState(id=1, revision=1))
+        else:
+            state.revision += 1
+            state.updated_at = now()
+
+    @staticmethod
+    def _entry_dict(row: GlossaryEntry) -> dict:
+        return {"id": row.id, "type": row.type, "collection": row.collection, **row.body,
+                "version": row.version, "updated_at": _iso(row.updated_at),
+                "updated_by": row.updated_by}
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+class CandidateStore:
+    """Unknown spellings the workers met, counted, with a few contexts, for maintainers."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def record(self, job_id: str, language: str, text: str, changes: Iterable[dict]) -> int:
+        """Count every fuzzy suggestion of a job as a candidate spelling; returns how many."""
+        seen = 0
+        with self.db.session() as session:
+            for change in changes:
+                if change.get("applied") or change.get("kind") != "fuzzy":
+                    continue
+                spelling = change["original"]
+                row = session.scalar(
+                    select(Candidate).where(
+                        Candidate.spelling == spelling, Candidate.language == language,
+                        Candidate.entity_id == change.get("entity"),
+                    )
+                )
+                if row is None:
+                    row = Candidate(spelling=spelling, language=language,
+                                    entity_id=change.get("entity"), kind="fuzzy", count=0,
+                                    contexts=[])
+                    session.add(row)
+                row.count += 1
+                row.last_seen = now()
+                snippet = _snippet(text, change["start"], change["end"])
+                row.contexts = ([{"job": job_id, "text": snippet}] + list(row.contexts or []))[
+                    :MAX_CONTEXTS
+                ]
+                seen += 1
+        return seen
+
+    def list(self, status: str = "pending", limit: int = 100, offset: int = 0) -> list[dict]:
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(Candidate).where(Candidate.status == status)
+                .order_by(Candidate.count.desc(), Candidate.id).limit(limit).offset(offset)
+            )
+            return [self._dict(row) for row in rows]
+
+    def get(self, candidate_id: int) -> dict | None:
+        with self.db.session() as session:
+            row = session.get(Candidate, candidate_id)
+            return self._dict(row) if row else None
+
+    def approve(self, candidate_id: int, by: str, glossary: GlossaryStore,
+                entity_id: str | None = None) -> dict:
+        """Accept the spelling as a variant of its entity (or of `entity_id`)."""
+        candidate = self.get(candidate_id)
+        if candidate is None:
+            raise NotFound(str(candidate_id))
+        target = entity_id or candidate["entity_id"]
+        if not target:
+            raise InvalidGlossaryEntry("this candidate names no entity; give one")
+        glossary.add_variant(target, candidate["spelling"], by)
+        return self._decide(candidate_id, "approved", by)
+
+    def reject(self, candidate_id: int, by: str) -> dict:
+        if self.get(candidate_id) is None:
+            raise NotFound(str(candidate_id))
+        return self._decide(candidate_id, "rejected", by)
+
+    def _decide(self, candidate_id: int, status: str, by: str) -> dict:
+        with self.db.session() as session:
+            row = session.get(Candidate, candidate_id)
+            row.status, row.decided_by = status, by
+            return self._dict(row)
+
+    @staticmethod
+    def _dict(row: Candidate) -> dict:
+        return {"id": row.id, "spelling": row.spelling, "language": row.language,
+                "entity_id": row.entity_id, "kind": row.kind, "count": row.count,
+                "contexts": row.contexts, "status": row.status,
+                "first_seen": _iso(row.first_seen), "last_seen": _iso(row.last_seen),
+                "decided_by": row.decided_by}
+
+
+def _snippet(text: str, start: int, end: int, width: int = 60) -> str:
+    return text[max(0, start - width) : end + width].replace("\n", " ")
