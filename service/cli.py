@@ -175,5 +175,107 @@ def glossary_check(paths):
     click.echo(f"ok: {len(entries)} entries ({summary})")
 
 
+@glossary.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True), required=True)
+def glossary_import(paths):
+    """Validate collections and load them into the database (entries with the same id are
+    replaced; the change is recorded in each entry's history)."""
+    entries, problems = check_glossary(list(paths))
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s); nothing was imported")
+    from .store.repositories import GlossaryStore
+
+    count = GlossaryStore(_database()).import_entries(entries, by="cli import")
+    click.echo(f"imported {count} entries")
+
+
+@glossary.command("export")
+@click.argument("folder", type=click.Path(file_okay=False))
+def glossary_export(folder):
+    """Write the database's glossary as YAML collections (one file per collection)."""
+    import yaml
+
+    from .store.repositories import GlossaryStore
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    for collection, entries in GlossaryStore(_database()).export().items():
+        territories = [e for e in entries if "territory" in e]
+        curated = [e for e in entries if "territory" not in e]
+        if territories:
+            data = {"collection": collection, "source": "cldr-territories",
+                    "codes": [e["territory"] for e in territories],
+                    "variants": {e["territory"]: e["variants"] for e in territories
+                                 if e.get("variants")}}
+        else:
+            data = {"collection": collection, "entries": curated}
+        path = out / f"{collection}.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+        click.echo(f"wrote {path} ({len(entries)} entries)")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--seed/--no-seed", default=True, show_default=True,
+              help="Load the glossary collections into an empty glossary.")
+def db_upgrade(seed):
+    """Apply migrations (AUDARMA_DATABASE_URL), then seed an empty glossary."""
+    from .store.repositories import GlossaryStore
+
+    database = _database(upgrade=True)
+    if seed:
+        count = GlossaryStore(database).seed_if_empty(_glossary_paths())
+        click.echo(f"seeded the glossary with {count} entries" if count else "glossary present")
+    click.echo("database is up to date")
+
+
+@main.group()
+def keys() -> None:
+    """API keys."""
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice(["editor", "maintainer", "admin"]), required=True)
+@click.option("--name", default="", help="Who or what the key is for.")
+def keys_create(role, name):
+    """Create an API key; the key itself is printed once, alone on the last line."""
+    from .store.repositories import KeyStore
+
+    plaintext, key = KeyStore(_database(upgrade=True)).create(role, name)
+    click.echo(f"created {role} key {key['prefix']} (only its hash is stored; keep it now)",
+               err=True)
+    click.echo(plaintext)
+
+
+def _settings():
+    from .config import Settings, SettingsError
+
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _glossary_paths() -> list[str] | None:
+    path = _settings().glossary_path
+    return [path] if path else None
+
+
+def _database(upgrade: bool = False):
+    from .store.db import Database
+
+    database = Database(_settings().database_url)
+    if upgrade:
+        database.upgrade()
+    return database
+
+
 if __name__ == "__main__":
     main()

@@ -97,3 +97,27 @@ def test_html_through_apertium_keeps_markup():
     text = json.loads(result.output)["versions"]["es-ES"]["text"]
     assert text.startswith("<p>") and text.endswith("</p>")
     assert "<b>Tokayev</b>" in text and '<span translate="no">Ma Xingrui</span>' in text
+
+
+def test_keys_create_prints_the_key_alone_on_the_last_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDARMA_DATABASE_URL", f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    result = CliRunner().invoke(main, ["keys", "create", "--role", "editor"])
+    assert result.exit_code == 0, result.output
+    key = result.stdout.strip().splitlines()[-1]
+    assert key.startswith("ak_") and " " not in key
+    from service.store.db import Database
+    from service.store.repositories import KeyStore
+
+    assert KeyStore(Database(f"sqlite:///{tmp_path / 'a.sqlite3'}")).authenticate(key)["role"] == (
+        "editor"
+    )
+
+
+def test_db_upgrade_seeds_then_export_round_trips(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDARMA_DATABASE_URL", f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert "seeded the glossary with 313 entries" in result.output
+    result = CliRunner().invoke(main, ["glossary", "export", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    check = CliRunner().invoke(main, ["glossary", "check", str(tmp_path / "out")])
+    assert check.output.startswith("ok: 313 entries")

@@ -1,0 +1,66 @@
+"""The repositories on a real PostgreSQL: a database created for this run and dropped after."""
+
+import os
+import uuid
+
+import pytest
+
+from service.store.db import Database
+from tests.unit import test_store
+
+PG_ADMIN = os.environ.get("AUDARMA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _admin():
+    from sqlalchemy import create_engine
+
+    return create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="module")
+def pg_url():
+    from sqlalchemy import text
+
+    try:
+        admin = _admin()
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI but not reachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}: {exc}")
+    name = f"audarma_store_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def db(pg_url):
+    database = Database(pg_url)
+    database.upgrade()
+    yield database
+    # Each test starts from an empty schema.
+    from service.store.models import Base
+
+    Base.metadata.drop_all(database.engine)
+    from sqlalchemy import text
+
+    with database.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    database.dispose()
+
+
+def test_jobs_on_postgres(db):
+    test_store.check_jobs(db)
+
+
+def test_glossary_on_postgres(db):
+    test_store.check_glossary(db)
+
+
+def test_keys_and_candidates_on_postgres(db):
+    test_store.check_keys_and_candidates(db)

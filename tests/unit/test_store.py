@@ -1,0 +1,132 @@
+"""Repositories on SQLite (unit tier); tests/integration/test_store_postgres.py runs the same
+checks on PostgreSQL."""
+
+import threading
+
+import pytest
+
+from service.store.db import Database
+from service.store.repositories import (
+    CandidateStore,
+    GlossaryStore,
+    IdempotencyConflict,
+    InvalidGlossaryEntry,
+    JobStore,
+    KeyStore,
+    NotFound,
+    StaleWrite,
+)
+
+DOCUMENT = {
+    "source_language": "en",
+    "normalized": {"text": "Hi", "changes": []},
+    "versions": {"en-GB": {"text": "Hi"}, "ru-RU": {"text": None}},
+}
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+def check_jobs(db):
+    keys = KeyStore(db)
+    _, editor = keys.create("editor")
+    _, other = keys.create("editor")
+    jobs = JobStore(db)
+    job, created = jobs.submit(api_key_id=editor["id"], text="Hi", targets=["en-GB", "ru-RU"],
+                               idempotency_key="k1")
+    assert created and job["status"] == "queued"
+    again, created = jobs.submit(api_key_id=editor["id"], text="Hi", targets=["en-GB", "ru-RU"],
+                                 idempotency_key="k1")
+    assert not created and again["id"] == job["id"]
+    with pytest.raises(IdempotencyConflict):
+        jobs.submit(api_key_id=editor["id"], text="Hello", targets=["en-GB"], idempotency_key="k1")
+    # another key may use the same Idempotency-Key for its own job
+    _, created = jobs.submit(api_key_id=other["id"], text="Hello", targets=["en-GB"],
+                             idempotency_key="k1")
+    assert created
+    assert jobs.get(job["id"], api_key_id=other["id"]) is None  # not theirs
+    assert jobs.claim(job["id"])["status"] == "running"
+    jobs.save_results(job["id"], DOCUMENT)
+    jobs.save_results(job["id"], DOCUMENT)  # a re-delivered task: overwrite, not duplicate
+    jobs.finish(job["id"])
+    assert jobs.claim(job["id"]) is None  # done jobs are never run again
+    assert jobs.document(job["id"]) == DOCUMENT
+    assert [e["status"] for e in jobs.get(job["id"])["events"]] == ["queued", "running", "done"]
+    assert jobs.counts_by_status() == {"done": 1, "queued": 1}
+
+
+def check_glossary(db):
+    glossary = GlossaryStore(db)
+    assert glossary.seed_if_empty() > 300
+    assert glossary.seed_if_empty() == 0
+    revision = glossary.revision()
+    entry = glossary.get("ma-xingrui")
+    with pytest.raises(StaleWrite):
+        glossary.update("ma-xingrui", {**entry, "note": "x"}, entry["version"] + 1, "maint")
+    updated = glossary.update("ma-xingrui", {**entry, "note": "x"}, entry["version"], "maint")
+    assert updated["version"] == entry["version"] + 1 and updated["note"] == "x"
+    assert glossary.revision() == revision + 1
+    with pytest.raises(InvalidGlossaryEntry, match="unknown field 'colour'"):
+        glossary.create({"id": "a-b", "type": "person", "names": {"en": "A B"}, "colour": 1}, "m")
+    glossary.delete("ma-xingrui", updated["version"], "maint")
+    assert glossary.get("ma-xingrui") is None
+    assert "ma-xingrui" not in {e.id for e in glossary.entries()}
+    with pytest.raises(NotFound):
+        glossary.update("ma-xingrui", entry, updated["version"] + 1, "maint")
+    assert [h["action"] for h in glossary.history("ma-xingrui")] == ["import", "update", "delete"]
+    items, total = glossary.list(q="tokayev")
+    assert "kassym-jomart-tokayev" in [i["id"] for i in items] and total >= 1
+
+
+def check_keys_and_candidates(db):
+    keys = KeyStore(db)
+    plaintext, key = keys.create("maintainer", "desk")
+    assert keys.authenticate(plaintext)["role"] == "maintainer"
+    assert keys.authenticate(plaintext[:-1] + ("x" if plaintext[-1] != "x" else "y")) is None
+    assert keys.authenticate("not-a-key") is None
+    keys.revoke(key["id"])
+    assert keys.authenticate(plaintext) is None
+    glossary = GlossaryStore(db)
+    glossary.seed_if_empty()
+    candidates = CandidateStore(db)
+    change = {"kind": "fuzzy", "applied": False, "original": "Tokaiev",
+              "entity": "kassym-jomart-tokayev", "start": 10, "end": 17}
+    candidates.record("j1", "en", "President Tokaiev spoke.", [change, {**change, "applied": True}])
+    candidates.record("j2", "en", "President Tokaiev spoke.", [change])
+    (pending,) = candidates.list()
+    assert pending["count"] == 2 and pending["contexts"][0]["job"] == "j2"
+    candidates.approve(pending["id"], "maint", glossary)
+    assert "Tokaiev" in glossary.get("kassym-jomart-tokayev")["variants"]
+    assert candidates.list() == []
+
+
+def test_jobs(db):
+    check_jobs(db)
+
+
+def test_glossary(db):
+    check_glossary(db)
+
+
+def test_keys_and_candidates(db):
+    check_keys_and_candidates(db)
+
+
+def test_concurrent_claims_run_a_job_once(db):
+    jobs = JobStore(db)
+    job, _ = jobs.submit(api_key_id=None, text="Hi", targets=["en-GB"])
+    jobs.claim(job["id"])
+    jobs.finish(job["id"])
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(jobs.claim(job["id"])))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [None] * 4
