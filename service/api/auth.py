@@ -1,0 +1,91 @@
+"""Bearer API keys, roles per endpoint, and rate limits counted per key.
+
+A view declares who may call it with @require(...); the roles it names are also what the
+OpenAPI document shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Flask, g, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from ..store.models import ROLES
+from . import services
+from .errors import Forbidden, Unauthorized
+
+# Probes and the API description must answer even to a client that is being throttled.
+PUBLIC_ENDPOINTS = frozenset(
+    {"system.healthz", "system.readyz", "system.metrics", "openapi.document", "static"}
+)
+
+
+def current_caller() -> dict | None:
+    """The API key of this request ({id, role, name, prefix}), or None; looked up once."""
+    if "caller" not in g:
+        g.caller, g.auth_problem = _authenticate(request.headers.get("Authorization"))
+    return g.caller
+
+
+def _authenticate(header: str | None) -> tuple[dict | None, str | None]:
+    if not header:
+        return None, "missing Authorization header; send 'Authorization: Bearer <api key>'"
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None, "malformed Authorization header; expected 'Bearer <api key>'"
+    caller = services()["keys"].authenticate(token.strip())
+    if caller is None:
+        return None, "invalid or revoked API key"
+    return caller, None
+
+
+def require(*roles: str) -> Callable:
+    """Let a view run only for a valid key, and (when roles are named) only for those roles."""
+    allowed = roles or ROLES
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            caller = current_caller()
+            if caller is None:
+                raise Unauthorized(g.auth_problem)
+            if caller["role"] not in allowed:
+                raise Forbidden(
+                    f"this needs the {' or '.join(allowed)} role; "
+                    f"your key has the {caller['role']} role"
+                )
+            return view(*args, **kwargs)
+
+        guarded.roles = allowed  # read by the OpenAPI generator
+        return guarded
+
+    return decorate
+
+
+def signature(caller: dict) -> str:
+    """How a key signs glossary changes and decisions."""
+    return caller["name"] or f"key {caller['prefix']}"
+
+
+def rate_limit_key() -> str:
+    """One budget per API key; requests without a valid key share their address's budget."""
+    caller = current_caller()
+    return f"key:{caller['prefix']}" if caller else f"ip:{get_remote_address()}"
+
+
+def init_rate_limits(app: Flask) -> Limiter:
+    settings = app.extensions["audarma"]["settings"]
+    limiter = Limiter(
+        rate_limit_key,
+        app=app,
+        # An application limit is one budget across all endpoints, not one per endpoint.
+        application_limits=[settings.rate_limit],
+        application_limits_exempt_when=lambda: request.endpoint in PUBLIC_ENDPOINTS,
+        storage_uri=settings.rate_limit_storage,
+        headers_enabled=True,
+    )
+    app.extensions["audarma"]["limiter"] = limiter
+    return limiter

@@ -1,0 +1,72 @@
+"""create_app: the Flask application with its database, stores, task queue and API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import fields, replace
+
+from flask import Flask
+
+from . import api
+from .api.errors import ServiceUnavailable
+from .config import Settings
+from .store.db import Database
+from .store.repositories import CandidateStore, GlossaryStore, JobStore, KeyStore
+
+Enqueue = Callable[[str, str], None]
+
+
+def create_app(
+    config: Settings | Mapping | None = None,
+    *,
+    enqueue: Enqueue | None = None,
+    database: Database | None = None,
+) -> Flask:
+    """Build the app. `config`: Settings, a dict of Settings fields (tests), or None for the
+    environment. `enqueue(job_id, queue)` hands a committed job to the workers."""
+    settings, flask_config = _settings(config)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = api.body_limit(settings.max_article_bytes)
+    app.config.update(flask_config)
+    # Keep documents in the order they were built, and names readable in any script.
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    db = database or Database(settings.database_url)
+    app.extensions["audarma"] = {
+        "settings": settings,
+        "db": db,
+        "jobs": JobStore(db),
+        "glossary": GlossaryStore(db),
+        "keys": KeyStore(db),
+        "candidates": CandidateStore(db),
+        "enqueue": enqueue or no_task_queue,
+        "broker_ping": None,  # the worker helper sets a callable that raises when unreachable
+    }
+    api.init_app(app)
+    return app
+
+
+def no_task_queue(job_id: str, queue: str) -> None:
+    """The enqueue of an app built without workers: refuse clearly instead of losing the job."""
+    raise ServiceUnavailable(
+        f"no task queue is connected, so the {queue} job cannot run: start the API with "
+        "`audarma serve` (embedded worker), or run Celery workers (`audarma worker`) and build "
+        "the app with their enqueue function"
+    )
+
+
+def _settings(config: Settings | Mapping | None) -> tuple[Settings, dict]:
+    """Settings plus Flask config: a dict's lowercase keys are Settings fields, UPPERCASE keys
+    (TESTING, ...) go to Flask."""
+    if isinstance(config, Settings):
+        return config, {}
+    config = dict(config or {})
+    flask_config = {k: v for k, v in config.items() if k.isupper()}
+    overrides = {k: v for k, v in config.items() if not k.isupper()}
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(
+            f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    return replace(Settings.from_env(), **overrides), flask_config
