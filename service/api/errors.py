@@ -86,6 +86,7 @@ _DOMAIN_ERRORS = (
     (repo.StaleWrite, _stale),
     (repo.NotFound, lambda exc: NotFound(f"{exc} was not found")),
     (repo.IdempotencyConflict, lambda exc: Unprocessable(str(exc))),
+    (repo.AlreadyExists, lambda exc: Conflict(str(exc))),
     (repo.InvalidGlossaryEntry, lambda exc: Unprocessable(str(exc))),
     (LocalizeError, lambda exc: BadRequest(str(exc))),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,7 +61,12 @@ def alembic_config(url: str):
 
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            # Keep Cyrillic and Chinese readable in JSON columns, so a LIKE search finds them.
+            json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(connection, _record):

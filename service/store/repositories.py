@@ -12,7 +12,7 @@ import json
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 
 from sqlalchemy import Text, cast, func, or_, select
@@ -50,6 +50,10 @@ class StaleWrite(Exception):
         self.current = current
 
 
+class AlreadyExists(Exception):
+    """A create for an id that is already taken."""
+
+
 class IdempotencyConflict(Exception):
     """The same Idempotency-Key was used with a different request body."""
 
@@ -59,7 +63,10 @@ class InvalidGlossaryEntry(ValueError):
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    if value is None:
+        return None
+    # SQLite hands timestamps back without their zone; every timestamp is stored in UTC.
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 # --------------------------------------------------------------------------- jobs
@@ -420,7 +427,7 @@ class GlossaryStore:
         with self.db.session() as session:
             row = session.get(GlossaryEntry, entry.id)
             if row is not None and not row.deleted:
-                raise InvalidGlossaryEntry(f"an entry with id {entry.id!r} already exists")
+                raise AlreadyExists(f"a glossary entry with id {entry.id!r} already exists")
             if row is None:
                 row = GlossaryEntry(id=entry.id, version=0)
                 session.add(row)

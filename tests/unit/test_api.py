@@ -448,7 +448,7 @@ def test_duplicate_entry_is_refused(client, auth):
 
     response = create_entry(client, auth["maintainer"])
 
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "already exists" in error_of(response)["message"]
 
 

@@ -21,7 +21,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from service.core.locales import InvalidLanguageTag, language_of
-from service.core.translate.base import PLACEHOLDER, EngineError, EngineInfo
+from service.core.translate.base import EngineError, EngineInfo
 
 ENGINE = "apertium"
 DEFAULT_MODES_DIR = Path("/usr/share/apertium/modes")
