@@ -9,9 +9,11 @@ FRAMEWORKS = {"flask", "celery", "sqlalchemy", "alembic", "redis", "requests", "
 
 
 def quickstart_commands() -> list[str]:
+    """The first block of indented lines in the Quickstart section."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"^    (\S.*)$", section, flags=re.MULTILINE)
+    block = re.search(r"(?:^    \S.*\n)+", section, flags=re.MULTILINE)
+    return [line.strip() for line in block.group().splitlines()]
 
 
 def test_readme_opens_with_two_quickstart_commands():
