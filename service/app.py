@@ -43,6 +43,12 @@ def create_app(
         "broker_ping": None,  # the worker helper sets a callable that raises when unreachable
     }
     api.init_app(app)
+    if enqueue is None:
+        # Jobs go to the Celery workers named by settings.broker_url (Redis in production,
+        # the embedded SQLite broker by default); this also provides /readyz's broker check.
+        from workers.celery_app import celery_init_app
+
+        celery_init_app(app)
     return app
 
 

@@ -277,5 +277,14 @@ def _database(upgrade: bool = False):
     return database
 
 
+def _register_service_commands() -> None:
+    from .cli_service import serve, worker
+
+    main.add_command(serve)
+    main.add_command(worker)
+
+
+_register_service_commands()
+
 if __name__ == "__main__":
     main()

@@ -21,6 +21,9 @@ from .errors import Forbidden, Unauthorized
 PUBLIC_ENDPOINTS = frozenset(
     {"system.healthz", "system.readyz", "system.metrics", "openapi.document", "static"}
 )
+# Polling a job's status is how every client waits for it; it is cheap and must not eat the
+# budget that protects submissions.
+UNLIMITED_ENDPOINTS = PUBLIC_ENDPOINTS | {"jobs.get_job"}
 
 
 def current_caller() -> dict | None:
@@ -83,7 +86,7 @@ def init_rate_limits(app: Flask) -> Limiter:
         app=app,
         # An application limit is one budget across all endpoints, not one per endpoint.
         application_limits=[settings.rate_limit],
-        application_limits_exempt_when=lambda: request.endpoint in PUBLIC_ENDPOINTS,
+        application_limits_exempt_when=lambda: request.endpoint in UNLIMITED_ENDPOINTS,
         storage_uri=settings.rate_limit_storage,
         headers_enabled=True,
     )

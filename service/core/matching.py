@@ -671,6 +671,8 @@ def find_exact(
     folded = fold(text) if folded is None else folded
     n = len(folded)
     hits: list[_Hit] = []
+    if index.automaton.kind != ahocorasick.AHOCORASICK:
+        return hits  # an empty glossary: pyahocorasick refuses to search an unbuilt automaton
     for end_index, value in index.automaton.iter(folded):
         end = end_index + 1
         start = end - (value & 0xFF)

@@ -8,7 +8,7 @@ import pytest
 
 from service.api.errors import PayloadTooLarge, Unprocessable
 from service.api.jobs import Submission, parse_submission
-from service.app import create_app
+from service.app import create_app, no_task_queue
 from service.config import KNOWN_ENGINES, Settings
 from service.store.db import Database
 
@@ -328,7 +328,7 @@ def test_unknown_target_locale_is_400_listing_supported_ones(client, auth, queue
 
 
 def test_without_a_task_queue_submission_is_503_and_the_job_is_marked_failed(database, auth):
-    client = create_app({}, database=database).test_client()
+    client = create_app({}, enqueue=no_task_queue, database=database).test_client()
     keys = client.application.extensions["audarma"]["keys"]
     headers = {"Authorization": f"Bearer {keys.create('editor')[0]}"}
 
@@ -760,4 +760,4 @@ def test_rate_limit_is_429_with_retry_after_per_key(make_app):
 
 def test_create_app_refuses_unknown_settings(database):
     with pytest.raises(ValueError, match="unknown setting"):
-        create_app({"max_artcle_bytes": 10}, database=database)
+        create_app({"max_artcle_bytes": 10}, enqueue=no_task_queue, database=database)

@@ -1,0 +1,76 @@
+"""`audarma serve` and `audarma worker`: the service's processes, as commands of the CLI group.
+
+`serve` is the embedded, one-machine shape; `worker` is a production Celery worker whose broker
+and database come from AUDARMA_* variables (see docker-compose.yml).
+"""
+
+from __future__ import annotations
+
+import click
+
+from .config import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
+def serve(host: str, port: int) -> None:
+    """Run the API and an embedded worker on SQLite: no other server needed.
+
+    The database and the message broker are SQLite files in the current folder unless
+    AUDARMA_DATABASE_URL / AUDARMA_BROKER_URL say otherwise. The first start prints an editor
+    API key.
+    """
+    from .serve import serve as run
+
+    run(host, port, _settings(), echo=click.echo)
+
+
+@click.command()
+@click.option(
+    "--queues",
+    default="interactive,batch",
+    show_default=True,
+    help="Queues to consume, comma-separated: interactive, batch.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1),
+    default=None,
+    help="Tasks run at once (pool processes). Default: one per CPU.",
+)
+@click.option(
+    "--loglevel",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
+def worker(queues: str, concurrency: int | None, loglevel: str) -> None:
+    """Run a Celery worker for the given queues (production: AUDARMA_BROKER_URL=redis://...)."""
+    from workers.celery_app import QUEUES, create_worker_app
+
+    names = [name.strip() for name in queues.split(",") if name.strip()]
+    unknown = [name for name in names if name not in QUEUES]
+    if not names or unknown:
+        raise click.BadParameter(
+            f"unknown queue(s) {', '.join(unknown) or '(none given)'}; queues: {', '.join(QUEUES)}",
+            param_hint="--queues",
+        )
+    _settings()  # a bad variable is reported here, not as a traceback from inside Celery
+    argv = ["worker", "--queues", ",".join(names), "--loglevel", loglevel]
+    if concurrency:
+        argv += ["--concurrency", str(concurrency)]
+    create_worker_app().worker_main(argv)

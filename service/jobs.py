@@ -1,0 +1,227 @@
+"""Running one localization job: the rules a worker follows, free of Celery.
+
+A task hands `run_job` a job id and its dependencies (stores, a LocalizerCache); `run_job`
+claims the job, localizes it with the live glossary, stores the result and reports how it went.
+It is safe to run twice for one job: a finished job is skipped, and results are written per
+(job, locale), so a redelivered message changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from .core.figures import HouseStyles
+from .core.glossary import GlossaryError
+from .core.matching import NameIndex
+from .core.pipeline import LocalizeError, Localizer
+from .core.translate import EngineError, EngineRouter, Translator
+
+log = logging.getLogger(__name__)
+
+DONE, FAILED, SKIPPED = "done", "failed", "skipped"
+
+
+class TransientJobError(Exception):
+    """The job failed for a reason that may pass (an engine timed out or answered 503)."""
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential waits between attempts: first, first*factor, first*factor**2, ... <= cap."""
+
+    first: float
+    factor: float = 2.0
+    cap: float = 3600.0
+
+    def delay(self, failed_attempts: int) -> float:
+        """Seconds to wait after `failed_attempts` (1 or more) failures in a row."""
+        return min(self.cap, self.first * self.factor ** max(0, failed_attempts - 1))
+
+
+# An engine that answered 503 is usually back within seconds; a receiver of webhooks may be
+# down for a deploy, so its schedule stretches to minutes (5 attempts: 5 s, 20 s, 80 s, 320 s).
+TASK_BACKOFF = Backoff(first=1.0, factor=2.0, cap=60.0)
+WEBHOOK_BACKOFF = Backoff(first=5.0, factor=4.0, cap=3600.0)
+
+
+# --------------------------------------------------------------------------- the glossary
+
+
+class LocalizerCache:
+    """A worker's compiled glossary, rebuilt when the live glossary's revision moves.
+
+    The revision is read at most once every `refresh_seconds`: a maintainer's edit reaches every
+    worker within that time without a restart, and a busy worker does not query it per job.
+    Engines and house styles are built once per worker process and kept across rebuilds.
+    """
+
+    def __init__(
+        self,
+        engines: EngineRouter,
+        styles: HouseStyles,
+        refresh_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.engines = engines
+        self._styles = styles
+        self._refresh = refresh_seconds
+        self._clock = clock
+        self._lock = threading.Lock()  # thread pools share one cache
+        self._localizer: Localizer | None = None
+        self._revision: int | None = None
+        self._checked_at = 0.0
+
+    def current(self, glossary) -> Localizer:
+        """The Localizer for the glossary store's current revision (at most refresh_seconds old)."""
+        with self._lock:
+            now = self._clock()
+            if self._localizer is not None and now - self._checked_at < self._refresh:
+                return self._localizer
+            revision = glossary.revision()
+            self._checked_at = now
+            if self._localizer is None or revision != self._revision:
+                # Entries are read after the revision: an edit in between makes the next check
+                # see a newer revision and rebuild again, never keep a stale index.
+                index = NameIndex.build(glossary.entries())
+                self._localizer = Localizer(index, self._styles, self.engines)
+                self._revision = revision
+                log.info(
+                    "glossary revision %s: name index rebuilt (%d names)", revision, len(index)
+                )
+            return self._localizer
+
+    def close(self) -> None:
+        self.engines.close()
+
+
+# --------------------------------------------------------------------------- one job
+
+
+def run_job(job_id: str, jobs, glossary, localizer_cache: LocalizerCache, candidates) -> str:
+    """Localize one job and store its result; returns DONE, FAILED or SKIPPED.
+
+    Raises TransientJobError when an engine failed in a way that may pass: the caller retries
+    (see retry_or_fail). Input the pipeline cannot use fails the job at once.
+    """
+    job = jobs.claim(job_id)
+    if job is None:
+        return SKIPPED  # unknown id, or a redelivery of a job that already finished
+    try:
+        document = _localize(job, localizer_cache.current(glossary))
+    except (LocalizeError, GlossaryError) as exc:
+        jobs.fail(job_id, str(exc))
+        return FAILED
+    except (TransientJobError, OperationalError):
+        raise  # worth another try: the caller decides when
+    except Exception as exc:
+        # A bug must not leave the job "running" for a client to poll forever.
+        jobs.fail(job_id, f"internal error: {type(exc).__name__}: {exc}")
+        raise
+    _save(jobs, job_id, document)
+    jobs.finish(job_id)
+    _record_candidates(candidates, job_id, job["text"], document)
+    return DONE
+
+
+def _localize(job: dict, localizer: Localizer) -> dict:
+    watched = _TransientWatch(localizer.engines)
+    document = replace(localizer, engines=watched.router).localize(
+        job["text"], job["targets"], job["source_language"], job["engine"], job["fmt"]
+    )
+    watched.raise_if_failed()
+    return document
+
+
+def _save(jobs, job_id: str, document: dict) -> None:
+    try:
+        jobs.save_results(job_id, document)
+    except IntegrityError as exc:
+        # Two deliveries of one job inserted the same (job, locale) row at once; the next try
+        # finds the job done (or overwrites the row) instead.
+        raise TransientJobError(f"results of job {job_id} were being saved twice: {exc}") from exc
+
+
+def _record_candidates(candidates, job_id: str, text: str, document: dict) -> None:
+    """Unknown spellings (fuzzy suggestions) go to the maintainers' candidate list.
+
+    Recorded after the job is done, so a crash before this point cannot count them twice; a
+    failure here costs a hint, not the editor's result.
+    """
+    try:
+        candidates.record(
+            job_id, document["source_language"], text, document["normalized"]["changes"]
+        )
+    except Exception:
+        log.exception("job %s: could not record glossary candidates", job_id)
+
+
+def retry_or_fail(
+    jobs,
+    job_id: str,
+    error: Exception,
+    failed_attempts: int,
+    max_retries: int,
+    backoff: Backoff = TASK_BACKOFF,
+) -> float | None:
+    """After a transient failure: seconds until the next try, recorded as a retry event; or
+    None when `max_retries` retries are spent, and the job is failed with the last error."""
+    if failed_attempts > max_retries:
+        tries = "try" if failed_attempts == 1 else "tries"
+        jobs.fail(job_id, f"gave up after {failed_attempts} {tries}: {error}")
+        return None
+    delay = backoff.delay(failed_attempts)
+    jobs.note_retry(job_id, f"attempt {failed_attempts} failed ({error}); next in {delay:g}s")
+    return delay
+
+
+def webhook_queue(jobs, job_id: str) -> str | None:
+    """The queue for a done job's webhook (the job's own), or None when it has no callback."""
+    job = jobs.get(job_id)
+    if job is None or job["status"] != DONE or not job["callback_url"]:
+        return None
+    return job["queue"]
+
+
+# --------------------------------------------------------------------------- engines
+
+
+class _TransientWatch:
+    """Engines that note transient errors before the pipeline turns them into warnings.
+
+    The pipeline keeps going when an engine fails (the version gets `text: null` and a warning),
+    which is right for a permanent failure; a timeout or a 503 deserves another try instead.
+    """
+
+    def __init__(self, router: EngineRouter):
+        self.errors: list[EngineError] = []
+        self.router = EngineRouter([_Watched(engine, self.errors) for engine in router.engines])
+
+    def raise_if_failed(self) -> None:
+        if self.errors:
+            raise TransientJobError(str(self.errors[0]))
+
+
+class _Watched:
+    """One engine, unchanged except that its transient errors are noted."""
+
+    def __init__(self, engine: Translator, errors: list[EngineError]):
+        self._engine = engine
+        self._errors = errors
+
+    def translate(self, segments: Sequence[str], source: str, target: str) -> list[str]:
+        try:
+            return self._engine.translate(segments, source, target)
+        except EngineError as exc:
+            if exc.transient:
+                self._errors.append(exc)
+            raise
+
+    def __getattr__(self, name: str):
+        # name, pairs, info, close and optional extras such as DeepL's set_glossary
+        return getattr(self._engine, name)

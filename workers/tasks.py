@@ -1,0 +1,113 @@
+"""Thin tasks: take a job id, call the service code in service.jobs / service.webhooks, and turn
+its answers into Celery retries. Every task may run twice for one message and does no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from celery import shared_task
+from flask import current_app
+from sqlalchemy.exc import OperationalError
+
+from service.config import Settings
+from service.core.figures import load_house_styles
+from service.engines import build_engines
+from service.jobs import (
+    DONE,
+    TASK_BACKOFF,
+    WEBHOOK_BACKOFF,
+    LocalizerCache,
+    TransientJobError,
+    retry_or_fail,
+    run_job,
+    webhook_queue,
+)
+from service.store.repositories import WebhookLog
+from service.webhooks import send_job_webhook
+
+from .celery_app import DELIVER_WEBHOOK, LOCALIZE_JOB
+
+log = logging.getLogger(__name__)
+_BUILD_LOCK = threading.Lock()
+
+
+@dataclass
+class WorkerServices:
+    """What tasks need besides the app's stores: engines and the compiled glossary, built once
+    per worker process (after the fork) and kept on the Flask app."""
+
+    settings: Settings
+    services: dict
+    localizers: LocalizerCache
+    webhook_log: WebhookLog
+
+    @classmethod
+    def build(cls, services: dict) -> WorkerServices:
+        settings = services["settings"]
+        localizers = LocalizerCache(
+            build_engines(settings), load_house_styles(), settings.glossary_refresh_seconds
+        )
+        return cls(settings, services, localizers, WebhookLog(services["db"]))
+
+    def close(self) -> None:
+        self.localizers.close()
+
+
+def worker_services() -> WorkerServices:
+    extensions = current_app.extensions
+    with _BUILD_LOCK:
+        if "audarma_worker" not in extensions:
+            extensions["audarma_worker"] = WorkerServices.build(extensions["audarma"])
+    return extensions["audarma_worker"]
+
+
+@shared_task(bind=True, name=LOCALIZE_JOB, acks_late=True, max_retries=None)
+def localize_job(self, job_id: str) -> str:
+    """Localize one job; transient engine failures are retried with exponential backoff."""
+    worker = worker_services()
+    stores = worker.services
+    try:
+        status = run_job(
+            job_id, stores["jobs"], stores["glossary"], worker.localizers, stores["candidates"]
+        )
+    except TransientJobError as exc:
+        delay = retry_or_fail(
+            stores["jobs"], job_id, exc, self.request.retries + 1, worker.settings.task_max_retries
+        )
+        if delay is None:
+            return "failed"
+        raise self.retry(exc=exc, countdown=delay) from exc
+    except OperationalError as exc:
+        # The database itself is unreachable: nothing can be recorded, so just try later.
+        if self.request.retries >= worker.settings.task_max_retries:
+            raise
+        raise self.retry(exc=exc, countdown=TASK_BACKOFF.delay(self.request.retries + 1)) from exc
+    if status == DONE:
+        queue = webhook_queue(stores["jobs"], job_id)
+        if queue is not None:
+            # Queued, never awaited: the webhook's retries must not hold this worker.
+            deliver_webhook.apply_async((job_id,), queue=queue)
+    return status
+
+
+@shared_task(bind=True, name=DELIVER_WEBHOOK, acks_late=True, max_retries=None)
+def deliver_webhook(self, job_id: str) -> str:
+    """POST a done job to its callback URL, signed; retried while the receiver fails."""
+    worker = worker_services()
+    attempt = self.request.retries + 1
+    delivery = send_job_webhook(
+        job_id, attempt, worker.services["jobs"], worker.services["keys"], worker.webhook_log
+    )
+    if delivery is None:
+        return "nothing to send"
+    if delivery.delivered:
+        return "delivered"
+    if attempt >= worker.settings.webhook_max_attempts:
+        log.warning(
+            "job %s: webhook not delivered after %d attempts: %s", job_id, attempt, delivery.error
+        )
+        return "given up"
+    raise self.retry(countdown=WEBHOOK_BACKOFF.delay(attempt))
