@@ -248,8 +248,11 @@ def keys_create(role, name):
     """Create an API key; the key itself is printed once, alone on the last line."""
     from .store.repositories import KeyStore
 
-    plaintext, key = KeyStore(_database(upgrade=True)).create(role, name)
+    store = KeyStore(_database(upgrade=True))
+    plaintext, key = store.create(role, name)
     click.echo(f"created {role} key {key['prefix']} (only its hash is stored; keep it now)",
+               err=True)
+    click.echo(f"webhook secret (verifies X-Audarma-Signature): {store.webhook_secret(key['id'])}",
                err=True)
     click.echo(plaintext)
 
