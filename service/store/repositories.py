@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -117,13 +118,15 @@ class JobStore:
         try:
             with self.db.session() as session:
                 session.add(job)
+                session.flush()
+                created = self._job_dict(job)  # no second round trip to read it back
         except IntegrityError:
             # Two requests with one key raced; the other one won.
             found = self._by_idempotency(api_key_id, idempotency_key)
             if found is None:
                 raise
             return self._check_same(found, digest), False
-        return self.get(job.id), True
+        return created, True
 
     def _by_idempotency(self, api_key_id: str | None, key: str | None) -> dict | None:
         with self.db.session() as session:
@@ -287,8 +290,13 @@ def _hash_key(plaintext: str) -> str:
 class KeyStore:
     """API keys. A key is `ak_<prefix>_<secret>`; only its SHA-256 is stored."""
 
+    # How long a verified key is trusted without asking the database again: every request
+    # authenticates, and a revocation taking a few seconds to bite is acceptable.
+    CACHE_SECONDS = 5.0
+
     def __init__(self, db: Database):
         self.db = db
+        self._verified: dict[str, tuple[float, dict]] = {}
 
     def create(self, role: str, name: str = "") -> tuple[str, dict]:
         from .models import ROLES
@@ -304,6 +312,18 @@ class KeyStore:
         return plaintext, self._key_dict(key)
 
     def authenticate(self, plaintext: str) -> dict | None:
+        digest = _hash_key(plaintext)
+        cached = self._verified.get(digest)
+        if cached and time.monotonic() - cached[0] < self.CACHE_SECONDS:
+            return cached[1]
+        found = self._authenticate(plaintext)
+        if found is not None:
+            if len(self._verified) > 10_000:
+                self._verified.clear()
+            self._verified[digest] = (time.monotonic(), found)
+        return found
+
+    def _authenticate(self, plaintext: str) -> dict | None:
         parts = plaintext.split("_", 2) if plaintext.startswith(KEY_PREFIX) else []
         if len(parts) != 3:
             return None
@@ -328,6 +348,7 @@ class KeyStore:
             if key is None:
                 raise NotFound(key_id)
             key.revoked = True
+        self._verified.clear()
 
     def count(self) -> int:
         with self.db.session() as session:
