@@ -92,16 +92,15 @@ _NOT_NAMES = _words(
     """
 )
 
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁӘҒҚҢӨҰҮҺІ"  # capitals of the scripts copy comes in
 _CAP_RUN = re.compile(
-    r"(?<![\w'’\-])"  # not inside a word
-    r"[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁӘҒҚҢӨҰҮҺІ][\w'’]*(?:-[\w'’]+)*"
-    r"(?:[ \t\u00a0]+[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁӘҒҚҢӨҰҮҺІ][\w'’]*(?:-[\w'’]+)*)*"
+    rf"(?<![\w'’\-])[{_UPPER}][\w'’]*(?:-[\w'’]+)*"  # a capitalized word, not inside a word
+    rf"(?:[ \t\u00a0]+[{_UPPER}][\w'’]*(?:-[\w'’]+)*)*"  # and the capitalized words after it
 )
 _TOKEN = re.compile(r"[^\s]+")
 _WORD = re.compile(r"[^\W\d_][\w'’]*")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zà-öø-ÿа-яёәғқңөұүһі][\w'’]*")
-_CAP_WORD = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁӘҒҚҢӨҰҮҺІ][\w'’]*")
-_UPPER = "A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁӘҒҚҢӨҰҮҺІ"
+_CAP_WORD = re.compile(rf"(?<![\w'’-])[{_UPPER}][\w'’]*")
 _ADJACENT_BEFORE = re.compile(rf"(?<![\w'’-])([{_UPPER}][\w'’-]*)[ \u00a0]+$")
 _ADJACENT_AFTER = re.compile(rf"[ \u00a0]+([{_UPPER}][\w'’-]*)(?![\w'’-])")
 
@@ -809,41 +808,25 @@ class _Article:
         return any(m is not None and m.group(1).lower() not in _NOT_NAMES for m in (before, after))
 
     def _fix_variant(self, hit: _Hit, idx: int, surface: str) -> None:
-        replacement = self._replacement(idx, short=False)
-        if replacement is None or fold(replacement) == fold(surface):
-            return
-        self.changes.append(
-            Change(
-                hit.start,
-                hit.end,
-                surface,
-                replacement,
-                self.index.ids[idx],
-                "variant",
-                1.0,
-                True,
-                "listed variant spelling",
-            )
-        )
+        self._rewrite(hit, surface, self._replacement(idx, short=False), idx,
+                      "listed variant spelling")
 
     def _fix_mixed_script(self, hit: _Hit, idx: int, surface: str) -> None:
         # "Тokayev" with a Cyrillic Т looks right and breaks search, sorting and spell-check.
-        short = hit.form in (SHORT, INFLECTED_SHORT)
-        replacement = self._replacement(idx, short=short)
-        if replacement is None or hit.form in (INFLECTED, INFLECTED_SHORT):
+        if hit.form in (INFLECTED, INFLECTED_SHORT):
+            return
+        short = self._replacement(idx, short=hit.form == SHORT)
+        self._rewrite(hit, surface, short, idx, "mixed Latin and Cyrillic letters")
+
+    def _rewrite(
+        self, hit: _Hit, surface: str, replacement: str | None, idx: int, reason: str
+    ) -> None:
+        """A certain fix of an exact match: applied, confidence 1."""
+        if replacement is None or replacement == surface:
             return
         self.changes.append(
-            Change(
-                hit.start,
-                hit.end,
-                surface,
-                replacement,
-                self.index.ids[idx],
-                "variant",
-                1.0,
-                True,
-                "mixed Latin and Cyrillic letters",
-            )
+            Change(hit.start, hit.end, surface, replacement, self.index.ids[idx], "variant",
+                   1.0, True, reason)
         )
 
     def _bare_form(self, idx: int) -> str | None:
