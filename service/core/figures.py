@@ -96,9 +96,14 @@ _MONTH_YEAR = re.compile(rf"\b{_MONTH},?\s+{_YEAR}")
 # A bare four-digit number is only a year when the words before it say so; "2022 delegates"
 # is a head count. A unit right after it ("by 2000 per cent") makes it a quantity again.
 _NOT_A_QUANTITY = r"(?!\s*(?:%|per\s?cent|thousand|million|billion|trillion)\b)"
+# After "by" and "of" a plural noun makes it a count: "cut by 2000 jobs", "of 2022 delegates".
+_NOT_A_COUNT = r"(?!\s+(?!(?:was|has|is|as|its|this|thus|his)\b)[a-z]+s\b)"
 _CONTEXT_YEAR = re.compile(
-    r"\b(?i:in|since|by|until|till|from|of|during|before|after|through|throughout)\s+"
+    r"\b(?i:in|since|until|till|from|during|before|after|through|throughout)\s+"
     rf"(?:(?:early|late|mid)[\s-])?{_YEAR}{_NOT_A_QUANTITY}"
+)
+_BY_OF_YEAR = re.compile(
+    rf"\b(?i:by|of)\s+(?:(?:early|late|mid)[\s-])?{_YEAR}{_NOT_A_QUANTITY}{_NOT_A_COUNT}"
 )
 # "between 2020 and 2022": "between" alone is no sign of a year, a second year after it is.
 _YEAR_RANGE = re.compile(
@@ -177,6 +182,7 @@ def find_dates(text: str) -> list[Figure]:
         *_dates(text, _MONTH_DAY_YEAR, "day"),
         *_dates(text, _MONTH_YEAR, "month"),
         *_dates(text, _CONTEXT_YEAR, "year"),
+        *_dates(text, _BY_OF_YEAR, "year"),
         *_year_ranges(text),
     ]
     return _drop_contained(found)

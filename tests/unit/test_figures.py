@@ -391,3 +391,16 @@ def test_module_imports_only_stdlib_babel_yaml_and_core():
         )
     }
     assert imported - set(sys.stdlib_module_names) <= {"babel", "yaml", "service"}
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("Staff were cut by 2000 jobs.", []),
+        ("Ministers of 2022 delegates met.", []),
+        ("Trade could double by 2030.", ["2030"]),
+        ("Output in 2022 was a record.", ["2022"]),
+    ],
+)
+def test_a_plural_noun_after_a_number_makes_it_a_count_not_a_year(text, years):
+    assert [f.original for f in find_figures(text) if f.kind == "date"] == years
