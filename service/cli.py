@@ -281,10 +281,12 @@ def _database(upgrade: bool = False):
 
 
 def _register_service_commands() -> None:
+    from .cli_batch import batch
     from .cli_service import serve, worker
 
     main.add_command(serve)
     main.add_command(worker)
+    main.add_command(batch)
 
 
 _register_service_commands()

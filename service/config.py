@@ -35,6 +35,7 @@ class Settings:
     broker_url: str = "sqla+sqlite:///audarma-broker.sqlite3"  # embedded; production: redis://
     max_article_bytes: int = 256 * 1024
     max_targets: int = 20
+    max_batch_bytes: int = 32 * 1024 * 1024  # one POST /v1/batches body; larger archives: split
     rate_limit: str = "120/minute"  # per API key
     rate_limit_storage: str = "memory://"  # production: redis://...
     glossary_refresh_seconds: float = 2.0  # how stale a worker's glossary may get

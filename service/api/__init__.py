@@ -36,7 +36,8 @@ def read_json() -> object:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"JSON must be sent as UTF-8, not charset={charset}")
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    # The app's MAX_CONTENT_LENGTH unless a view raised it for this request (batches).
+    limit = request.max_content_length
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(
             f"request body is {request.content_length} bytes; the limit is {limit} bytes"
@@ -71,10 +72,10 @@ def read_optional_json() -> object:
 def init_app(app: Flask) -> None:
     """Register the error handler, auth, rate limits, metrics and every API blueprint."""
     # Imported here: the blueprints import the helpers above from this package.
-    from . import auth, errors, glossary, jobs, openapi, system
+    from . import auth, batches, errors, glossary, jobs, openapi, system
 
     errors.init_app(app)
     system.init_metrics(app)
     auth.init_rate_limits(app)
-    for module in (jobs, glossary, system, openapi):
+    for module in (jobs, batches, glossary, system, openapi):
         app.register_blueprint(module.bp)

@@ -23,7 +23,7 @@ PUBLIC_ENDPOINTS = frozenset(
 )
 # Polling a job's status is how every client waits for it; it is cheap and must not eat the
 # budget that protects submissions.
-UNLIMITED_ENDPOINTS = PUBLIC_ENDPOINTS | {"jobs.get_job"}
+UNLIMITED_ENDPOINTS = PUBLIC_ENDPOINTS | {"jobs.get_job", "batches.get_batch"}
 
 
 def current_caller() -> dict | None:

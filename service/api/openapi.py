@@ -15,7 +15,7 @@ from werkzeug.routing import Rule
 
 bp = Blueprint("openapi", __name__)
 
-API_BLUEPRINTS = frozenset({"jobs", "glossary", "system", "openapi"})
+API_BLUEPRINTS = frozenset({"jobs", "batches", "glossary", "system", "openapi"})
 _PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 _TYPES = {"int": "integer", "float": "number"}
 _INTEGER_QUERY = frozenset({"limit", "offset"})

@@ -1,4 +1,4 @@
-"""SQL tables: jobs and their per-locale results, the live glossary, API keys, candidates.
+"""SQL tables: jobs (and the batches grouping them), per-locale results, glossary, keys, candidates.
 
 SQLite by default, PostgreSQL in production; both through SQLAlchemy 2 and Alembic. JSON
 columns hold documents the core produces (result versions, glossary entry bodies).
@@ -79,6 +79,10 @@ class Job(Base):
     engine: Mapped[str | None] = mapped_column(String(32))  # forced engine, if any
     callback_url: Mapped[str | None] = mapped_column(String(2000))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    # The batch this job belongs to, if it was submitted as part of one.
+    batch_id: Mapped[str | None] = mapped_column(
+        ForeignKey("batches.id", name="fk_jobs_batch_id_batches"), index=True
+    )
     request_hash: Mapped[str | None] = mapped_column(String(64))
     # The job-level part of the result document: source_language and normalized.
     normalized: Mapped[dict | None] = mapped_column(JSON)
@@ -97,6 +101,21 @@ class Job(Base):
     __table_args__ = (
         UniqueConstraint("api_key_id", "idempotency_key", name="uq_jobs_idempotency"),
     )
+
+
+class Batch(Base):
+    """Many jobs submitted together on the batch queue; the jobs carry its id."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    api_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The manifest, in submission order: [{"id": item id, "job": job id}, ...].
+    items: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
 class JobResult(Base):
