@@ -53,10 +53,6 @@ def fold(text: str) -> str:
     return text.translate(_TABLE)
 
 
-def is_word_char(ch: str) -> bool:
-    return ch.isalnum()
-
-
 # ----------------------------------------------------------------- phonetic keys
 
 # Cyrillic (Russian and Kazakh) -> plain Latin, only for comparison keys that nobody sees.
