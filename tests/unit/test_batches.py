@@ -4,7 +4,6 @@ against a real HTTP server."""
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 
 import pytest
@@ -25,44 +24,10 @@ DOCUMENT = {
 }
 
 
-class RecordingQueue:
-    """enqueue(job_id, queue) that remembers its calls and whether the job row existed then."""
-
-    def __init__(self):
-        self.calls: list[tuple[str, str]] = []
-        self.row_committed: list[bool] = []
-        self.jobs = None
-
-    def __call__(self, job_id: str, queue: str) -> None:
-        self.calls.append((job_id, queue))
-        self.row_committed.append(self.jobs.get(job_id) is not None)
-
-
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory):
-    path = tmp_path_factory.mktemp("batches") / "audarma.sqlite3"
-    Database(f"sqlite:///{path}").upgrade()
-    return path
-
-
-@pytest.fixture
-def database(migrated, tmp_path):
-    path = tmp_path / "audarma.sqlite3"
-    shutil.copy(migrated, path)
-    db = Database(f"sqlite:///{path}")
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def queue():
-    return RecordingQueue()
-
-
 @pytest.fixture
 def app(database, queue):
     app = create_app({"TESTING": True}, enqueue=queue, database=database)
-    queue.jobs = app.extensions["audarma"]["jobs"]
+    queue.store = app.extensions["audarma"]["jobs"]
     return app
 
 
@@ -229,7 +194,7 @@ def test_invalid_batches_name_the_problem_and_queue_nothing(client, auth, queue,
 def test_an_oversized_item_is_413_naming_it(database, queue):
     app = create_app({"TESTING": True, "max_article_bytes": 100}, enqueue=queue,
                      database=database)
-    queue.jobs = app.extensions["audarma"]["jobs"]
+    queue.store = app.extensions["audarma"]["jobs"]
     key = app.extensions["audarma"]["keys"].create("editor")[0]
     payload = {"items": [{"text": "short"}, {"text": "x" * 101}], "targets": ["ru-RU"]}
 
@@ -243,7 +208,7 @@ def test_an_oversized_item_is_413_naming_it(database, queue):
 def test_a_batch_may_be_larger_than_one_articles_body_limit(database, queue):
     app = create_app({"TESTING": True, "max_article_bytes": 1000}, enqueue=queue,
                      database=database)
-    queue.jobs = app.extensions["audarma"]["jobs"]
+    queue.store = app.extensions["audarma"]["jobs"]
     key = app.extensions["audarma"]["keys"].create("editor")[0]
     payload = {"items": [{"text": "y" * 900}] * 200, "targets": ["ru-RU"]}
 
@@ -324,24 +289,24 @@ class FinishingQueue:
     """enqueue that 'runs' each job at once: done, or failed for articles saying FAIL."""
 
     def __init__(self):
-        self.jobs = None
+        self.store = None
         self.calls: list[tuple[str, str]] = []
 
     def __call__(self, job_id: str, queue: str) -> None:
         self.calls.append((job_id, queue))
-        job = self.jobs.claim(job_id)
+        job = self.store.claim(job_id)
         if "FAIL" in job["text"]:
-            self.jobs.fail(job_id, "engine said no")
+            self.store.fail(job_id, "engine said no")
             return
-        self.jobs.save_results(job_id, DOCUMENT)
-        self.jobs.finish(job_id)
+        self.store.save_results(job_id, DOCUMENT)
+        self.store.finish(job_id)
 
 
 @pytest.fixture
 def server(database):
     queue = FinishingQueue()
     app = create_app({"TESTING": True}, enqueue=queue, database=database)
-    queue.jobs = app.extensions["audarma"]["jobs"]
+    queue.store = app.extensions["audarma"]["jobs"]
     key = app.extensions["audarma"]["keys"].create("editor")[0]
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)

@@ -1,0 +1,42 @@
+"""Fixtures for the API tests: a migrated SQLite database per test and a recording queue."""
+
+import shutil
+
+import pytest
+
+from service.store.db import Database
+
+
+class RecordingQueue:
+    """enqueue(job_id, queue) that remembers its calls and whether the job row existed then."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, str]] = []
+        self.row_committed: list[bool] = []
+        self.store = None  # the app's JobStore, set by the app fixture
+
+    def __call__(self, job_id: str, queue: str) -> None:
+        self.calls.append((job_id, queue))
+        self.row_committed.append(self.store.get(job_id) is not None)
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory):
+    """One database migrated by Alembic; each test gets its own copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "audarma.sqlite3"
+    Database(f"sqlite:///{path}").upgrade()
+    return path
+
+
+@pytest.fixture
+def database(migrated, tmp_path):
+    path = tmp_path / "audarma.sqlite3"
+    shutil.copy(migrated, path)
+    db = Database(f"sqlite:///{path}")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def queue():
+    return RecordingQueue()
