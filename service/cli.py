@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .core.glossary import check_glossary
+from .core.glossary import check_glossary, unclassified_variants
 
 EXIT_BAD_INPUT = 2
 
@@ -160,9 +160,17 @@ def glossary() -> None:
 
 @glossary.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-def glossary_check(paths):
+@click.option("--strict", is_flag=True,
+              help="Also fail on variants written without a kind (read as spellings).")
+def glossary_check(paths, strict):
     """Validate glossary files or folders (default: the shipped glossaries/)."""
     entries, problems = check_glossary(list(paths) or None)
+    loose = unclassified_variants(entries)
+    if strict:
+        problems = [*problems, *loose]
+    elif loose:
+        click.echo(f"note: {len(loose)} variant(s) have no kind and are read as spellings; "
+                   "--strict lists them", err=True)
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
     if problems:

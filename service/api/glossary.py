@@ -9,7 +9,7 @@ import re
 
 from flask import Blueprint, request, url_for
 
-from ..core.glossary import ENTRY_TYPES
+from ..core.glossary import ENTRY_TYPES, VARIANT_KINDS
 from . import read_json, read_optional_json, services
 from .auth import current_caller, require, signature
 from .errors import BadRequest, NotFound, PreconditionRequired, Unprocessable
@@ -85,7 +85,24 @@ ENTRY_SCHEMA = {
         "id": {"type": "string", "example": "kassym-jomart-tokayev"},
         "type": {"type": "string", "enum": list(ENTRY_TYPES)},
         "names": {"type": "object", "additionalProperties": {"type": "string"}},
-        "variants": {"type": "array", "items": {"type": "string"}},
+        "variants": {
+            "type": "array",
+            "items": {
+                "oneOf": [
+                    {"type": "string", "description": "a spelling variant (unclassified)"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "text": {"type": "string"},
+                            "kind": {"type": "string", "enum": list(VARIANT_KINDS)},
+                            "until": {"type": "integer", "minimum": 1000, "maximum": 2999},
+                            "note": {"type": "string"},
+                        },
+                        "required": ["text", "kind"],
+                    },
+                ]
+            },
+        },
         "short": {"type": "object", "additionalProperties": {"type": "string"}},
         "note": {"type": "string"},
         "collection": {"type": "string"},

@@ -19,6 +19,12 @@ from babel import Locale
 from .locales import InvalidLanguageTag, babel_locale, lookup_chain, normalize_tag
 
 ENTRY_TYPES = ("person", "place", "organization", "term")
+# What a listed variant is, which decides what the matcher may do with it (docs/glossary-format.md):
+# spelling -> may be rewritten anywhere; former -> an earlier name, left alone in historical
+# context; exonym -> another accepted name, a suggestion at most; ambiguous -> also somebody's or
+# something else's name, never rewritten.
+VARIANT_KINDS = ("spelling", "former", "exonym", "ambiguous")
+VARIANT_KEYS = frozenset({"text", "kind", "until", "note"})
 ENTRY_KEYS = frozenset({"id", "type", "names", "variants", "short", "note"})
 COLLECTION_KEYS = frozenset({"collection", "description", "entries"})
 TERRITORY_KEYS = frozenset({"collection", "description", "source", "codes", "variants", "type"})
@@ -54,11 +60,35 @@ class GlossaryError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Variant:
+    """Another spelling or name of an entity, with what kind of name it is.
+
+    `until` is the last year a former name was in use (Nur-Sultan: 2022); `classified` is False
+    for a bare string in a collection, which is read as a spelling but reported by
+    `audarma glossary check --strict`.
+    """
+
+    text: str
+    kind: str = "spelling"
+    until: int | None = None
+    note: str = ""
+    classified: bool = True
+
+    def to_dict(self) -> dict:
+        data: dict = {"text": self.text, "kind": self.kind}
+        if self.until is not None:
+            data["until"] = self.until
+        if self.note:
+            data["note"] = self.note
+        return data
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     id: str
     type: str
     names: Mapping[str, str]
-    variants: tuple[str, ...] = ()
+    variants: tuple[Variant, ...] = ()
     short: Mapping[str, str] = field(default_factory=dict)
     note: str = ""
     collection: str = ""
@@ -77,7 +107,7 @@ class Entry:
     def to_dict(self) -> dict:
         data: dict = {"id": self.id, "type": self.type, "names": dict(self.names)}
         if self.variants:
-            data["variants"] = list(self.variants)
+            data["variants"] = [v.to_dict() for v in self.variants]
         if self.short:
             data["short"] = dict(self.short)
         if self.note:
@@ -244,14 +274,13 @@ def parse_entry(
     short = _language_map(raw.get("short", {}), "short", fail, required=False) or {}
     variants = raw.get("variants", [])
     if not isinstance(variants, list):
-        fail("'variants' must be a list of strings")
+        fail("'variants' must be a list")
         variants = []
-    clean_variants = []
-    for variant in variants:
-        if not isinstance(variant, str) or not variant.strip():
-            fail(f"empty or non-text variant {variant!r}")
-        else:
-            clean_variants.append(_clean(variant))
+    clean_variants: dict[str, Variant] = {}
+    for item in variants:
+        variant = parse_variant(item, fail)
+        if variant is not None:
+            clean_variants.setdefault(variant.text, variant)
     note = raw.get("note", "")
     if not isinstance(note, str):
         fail("'note' must be text")
@@ -262,12 +291,76 @@ def parse_entry(
         id=entry_id,
         type=entry_type,
         names=MappingProxyType(names),
-        variants=tuple(dict.fromkeys(clean_variants)),
+        variants=tuple(clean_variants.values()),
         short=MappingProxyType(short),
         note=note.strip(),
         collection=collection,
     )
     return entry, []
+
+
+def parse_variant(item: object, fail) -> Variant | None:
+    """One variant: a mapping {text, kind, until?, note?}, or a bare string (an unclassified
+    spelling). Problems go to `fail`, which names the entry."""
+    if isinstance(item, str):
+        if not item.strip():
+            fail("empty or non-text variant ''")
+            return None
+        return Variant(_clean(item), classified=False)
+    if not isinstance(item, dict):
+        fail(f"empty or non-text variant {item!r}")
+        return None
+    unknown = sorted(str(k) for k in item if k not in VARIANT_KEYS)
+    if unknown:
+        fail(f"variant has unknown field(s) {', '.join(unknown)} (allowed: text, kind, until, note)")
+        return None
+    text = item.get("text")
+    if not isinstance(text, str) or not text.strip():
+        fail(f"empty or non-text variant {text!r}")
+        return None
+    text = _clean(text)
+    kind = item.get("kind", "spelling")
+    if kind not in VARIANT_KINDS:
+        fail(f"variant {text!r}: 'kind' must be one of {', '.join(VARIANT_KINDS)}, not {kind!r}")
+        return None
+    until = item.get("until")
+    if until is not None and (
+        isinstance(until, bool) or not isinstance(until, int) or not 1000 <= until <= 2999
+    ):
+        fail(f"variant {text!r}: 'until' must be a four-digit year, not {until!r}")
+        return None
+    if kind == "former" and until is None:
+        fail(f"variant {text!r}: a former name needs 'until', the last year it was in use")
+        return None
+    if until is not None and kind not in ("former", "ambiguous"):
+        fail(f"variant {text!r}: 'until' belongs to former (or ambiguous) names, not {kind}")
+        return None
+    note = item.get("note", "")
+    if not isinstance(note, str):
+        fail(f"variant {text!r}: 'note' must be text")
+        return None
+    return Variant(text, kind, until, note.strip())
+
+
+def variants_from_data(items: Iterable[object]) -> tuple[Variant, ...]:
+    """Variants of an entry body that was validated when it was stored (database, cache)."""
+
+    def ignore(message: str) -> None:
+        return None
+
+    found = (parse_variant(item, ignore) for item in items)
+    return tuple(v for v in found if v is not None)
+
+
+def unclassified_variants(entries: Iterable[Entry]) -> list[Problem]:
+    """Variants written as bare strings: read as spellings, but nobody said what they are."""
+    return [
+        Problem(entry.collection, entry.id,
+                f"variant {v.text!r} has no kind (spelling, former, exonym or ambiguous)")
+        for entry in entries
+        for v in entry.variants
+        if not v.classified
+    ]
 
 
 def _language_map(value: object, field_name: str, fail, required: bool) -> dict[str, str] | None:
@@ -331,15 +424,22 @@ def _parse_territories(
             if text:
                 names[language] = text
         extra = variants.get(code, [])
-        if not isinstance(extra, list) or not all(isinstance(v, str) and v.strip() for v in extra):
-            problems.append(Problem(source, code, "variants must be a list of non-empty text"))
+        parsed: list[Variant] = []
+        if not isinstance(extra, list):
+            problems.append(Problem(source, code, "variants must be a list"))
             extra = []
+        for item in extra:
+            variant = parse_variant(
+                item, lambda message, c=code: problems.append(Problem(source, c, message))
+            )
+            if variant is not None:
+                parsed.append(variant)
         entries.append(
             Entry(
                 id=f"territory-{code.lower()}",
                 type="place",
                 names=MappingProxyType(names),
-                variants=tuple(_clean(v) for v in extra),
+                variants=tuple(parsed),
                 collection=name,
                 territory=code,
                 note=f"CLDR territory {code}",
@@ -373,7 +473,8 @@ def cross_check(entries: list[Entry]) -> list[Problem]:
             canonical.setdefault(fold(text), entry.id)
     claimed: dict[str, str] = {}
     for entry in entries:
-        for variant in entry.variants:
+        for item in entry.variants:
+            variant = item.text
             key = fold(variant)
             owner = canonical.get(key)
             if owner is not None and owner != entry.id:

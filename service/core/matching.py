@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .folding import fold, phonetic, skeleton_of_phonetic
-from .glossary import Entry
+from .glossary import Entry, variants_from_data
 from .inflect_ru import person_forms, place_forms
 from .translit import is_chinese_name, wade_giles
 
@@ -288,7 +288,8 @@ class NameIndex:
                 if tag == "ru" and is_person:
                     for form in person_forms(short):
                         self._add_key(form, idx, INFLECTED_SHORT, lang)
-        for variant in entry.variants:
+        for item in entry.variants:
+            variant = item.text
             lang = _LANG_INDEX["ru"] if _is_cyrillic(variant) else _LANG_INDEX["en"]
             self._add_key(variant, idx, VARIANT, lang)
             full[phonetic(variant)] = None
@@ -612,7 +613,7 @@ def _entry_from_state(state: tuple) -> Entry:
         id=data["id"],
         type=data["type"],
         names=MappingProxyType(data["names"]),
-        variants=tuple(data.get("variants", ())),
+        variants=variants_from_data(data.get("variants", ())),
         short=MappingProxyType(data.get("short", {})),
         note=data.get("note", ""),
         collection=collection,

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ..core.glossary import Entry, parse_entry, read_collections
+from ..core.glossary import Entry, parse_entry, read_collections, variants_from_data
 from .db import Database
 from .models import (
     ApiKey,
@@ -377,7 +377,7 @@ def entry_from_row(row: GlossaryEntry) -> Entry:
         id=row.id,
         type=row.type,
         names=MappingProxyType(dict(body.get("names", {}))),
-        variants=tuple(body.get("variants", ())),
+        variants=variants_from_data(body.get("variants", ())),
         short=MappingProxyType(dict(body.get("short", {}))),
         note=body.get("note", ""),
         collection=row.collection,
@@ -474,7 +474,10 @@ class GlossaryStore:
                                         body=None, changed_by=by))
             self._bump(session)
 
-    def add_variant(self, entry_id: str, spelling: str, by: str) -> dict:
+    def add_variant(
+        self, entry_id: str, spelling: str, by: str, kind: str = "spelling",
+        until: int | None = None,
+    ) -> dict:
         """Add a spelling to an entry's variants (approving a candidate)."""
         with self.db.session() as session:
             row = session.get(GlossaryEntry, entry_id)
@@ -482,8 +485,12 @@ class GlossaryStore:
                 raise NotFound(entry_id)
             body = dict(row.body)
             variants = list(body.get("variants", []))
-            if spelling not in variants:
-                variants.append(spelling)
+            texts = {v if isinstance(v, str) else v.get("text") for v in variants}
+            if spelling not in texts:
+                item: dict = {"text": spelling, "kind": kind}
+                if until is not None:
+                    item["until"] = until
+                variants.append(item)
             body["variants"] = variants
             entry = self._validate({"id": row.id, "type": row.type, **body}, row.collection)
             entry = replace(entry, territory=row.body.get("territory"))

@@ -393,7 +393,7 @@ def test_get_entry_has_its_version_as_etag(client, auth):
 
     assert response.status_code == 200
     assert response.headers["ETag"] == '"1"'
-    assert response.get_json()["variants"] == ["Kasym-Jomart Tokaev"]
+    assert response.get_json()["variants"] == [{"text": "Kasym-Jomart Tokaev", "kind": "spelling"}]
 
 
 def test_invalid_entry_is_422_naming_the_field(client, auth):
@@ -531,7 +531,7 @@ def test_approving_a_candidate_adds_its_spelling_as_a_variant(app, client, auth)
     assert response.status_code == 200
     assert response.get_json()["status"] == "approved"
     entry = client.get("/v1/glossary/entries/kassym-jomart-tokayev", headers=auth["editor"])
-    assert "Kasym-Zhomart Tokaev" in entry.get_json()["variants"]
+    assert {"text": "Kasym-Zhomart Tokaev", "kind": "spelling"} in entry.get_json()["variants"]
     assert entry.headers["ETag"] == '"2"'
     approved = client.get("/v1/glossary/candidates?status=approved", headers=auth["admin"])
     assert [item["id"] for item in approved.get_json()["items"]] == [first]
@@ -548,7 +548,7 @@ def test_approving_onto_another_entity(app, client, auth):
 
     assert response.status_code == 200
     entry = client.get("/v1/glossary/entries/tokaeff", headers=auth["editor"]).get_json()
-    assert entry["variants"] == ["Kasym-Zhomart Tokaev"]
+    assert entry["variants"] == [{"text": "Kasym-Zhomart Tokaev", "kind": "spelling"}]
 
 
 def test_rejecting_a_candidate_leaves_the_glossary_alone(app, client, auth):
@@ -559,7 +559,7 @@ def test_rejecting_a_candidate_leaves_the_glossary_alone(app, client, auth):
 
     assert response.get_json()["status"] == "rejected"
     entry = client.get("/v1/glossary/entries/kassym-jomart-tokayev", headers=auth["editor"])
-    assert "Tokaeff" not in entry.get_json()["variants"]
+    assert "Tokaeff" not in [v["text"] for v in entry.get_json()["variants"]]
     assert entry.headers["ETag"] == '"1"'
 
 

@@ -61,7 +61,7 @@ def test_glossary_check_reports_file_and_entry(tmp_path):
 def test_glossary_check_passes_on_the_shipped_collections():
     result = run("glossary", "check")
     assert result.exit_code == 0
-    assert result.output.startswith("ok: ")
+    assert result.stdout.startswith("ok: ")
 
 
 def test_localize_with_a_malformed_glossary_names_the_row(tmp_path):

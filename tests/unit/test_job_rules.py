@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from service.core.figures import load_house_styles
-from service.core.glossary import Entry
+from service.core.glossary import Entry, Variant
 from service.core.translate import EngineError, EngineInfo, EngineRouter
 from service.jobs import (
     DONE,
@@ -30,7 +30,7 @@ from service.webhooks import post, sign, verify_signature
 TOKAYEV = Entry(
     id="kassym-jomart-tokayev", type="person",
     names={"en": "Kassym-Jomart Tokayev", "ru": "Касым-Жомарт Токаев"},
-    variants=("Kassym-Zhomart Tokayev",),
+    variants=(Variant("Kassym-Zhomart Tokayev"),),
 )  # fmt: skip
 # An empty glossary cannot be scanned yet (NameIndex of no names): every fake has one entry.
 ASTANA = Entry(id="astana", type="place", names={"en": "Astana", "ru": "Астана"})

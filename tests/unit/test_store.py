@@ -101,7 +101,8 @@ def check_keys_and_candidates(db):
     (pending,) = candidates.list()
     assert pending["count"] == 2 and pending["contexts"][0]["job"] == "j2"
     candidates.approve(pending["id"], "maint", glossary)
-    assert "Tokaiev" in glossary.get("kassym-jomart-tokayev")["variants"]
+    variants = glossary.get("kassym-jomart-tokayev")["variants"]
+    assert {"text": "Tokaiev", "kind": "spelling"} in variants
     assert candidates.list() == []
 
 

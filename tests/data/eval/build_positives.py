@@ -1094,7 +1094,7 @@ def load_glossary():
     forms, words = set(), set()
     for e in entries.values():
         allf = list(e["names"].values()) + list((e.get("short") or {}).values())
-        allf += e.get("variants") or []
+        allf += [v if isinstance(v, str) else v["text"] for v in e.get("variants") or []]
         for v in allf:
             forms.add(key(v))
             for w in key(v).split():
@@ -1220,7 +1220,7 @@ def main() -> int:
     forms_of = {}
     for i, e in entries.items():
         allf = list(e["names"].values()) + list((e.get("short") or {}).values())
-        allf += e.get("variants") or []
+        allf += [v if isinstance(v, str) else v["text"] for v in e.get("variants") or []]
         fs = {key(v) for v in allf}
         if e["type"] == "person":  # a bare surname is how later references look
             fs |= {key(v).split()[-1] for v in allf if " " in key(v)}
