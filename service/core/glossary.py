@@ -312,7 +312,8 @@ def parse_variant(item: object, fail) -> Variant | None:
         return None
     unknown = sorted(str(k) for k in item if k not in VARIANT_KEYS)
     if unknown:
-        fail(f"variant has unknown field(s) {', '.join(unknown)} (allowed: text, kind, until, note)")
+        allowed = "text, kind, until, note"
+        fail(f"variant has unknown field(s) {', '.join(unknown)} (allowed: {allowed})")
         return None
     text = item.get("text")
     if not isinstance(text, str) or not text.strip():
