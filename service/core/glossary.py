@@ -22,8 +22,9 @@ ENTRY_TYPES = ("person", "place", "organization", "term")
 # What a listed variant is, which decides what the matcher may do with it (docs/glossary-format.md):
 # spelling -> may be rewritten anywhere; former -> an earlier name, left alone in historical
 # context; exonym -> another accepted name, a suggestion at most; ambiguous -> also somebody's or
-# something else's name, never rewritten.
-VARIANT_KINDS = ("spelling", "former", "exonym", "ambiguous")
+# something else's name, never rewritten; abbreviation -> linked, never expanded (a Russian
+# phrase around "СУАР" needs a case the nominative full name does not have).
+VARIANT_KINDS = ("spelling", "former", "exonym", "ambiguous", "abbreviation")
 VARIANT_KEYS = frozenset({"text", "kind", "until", "note"})
 ENTRY_KEYS = frozenset({"id", "type", "names", "variants", "short", "note"})
 COLLECTION_KEYS = frozenset({"collection", "description", "entries"})
