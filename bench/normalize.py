@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from service.core.folding import fold  # noqa: E402
 from service.core.glossary import Entry, load_glossary  # noqa: E402
-from service.core.matching import NameIndex, find_exact, normalize  # noqa: E402
+from service.core.matching import find_exact, normalize  # noqa: E402
+from service.core.nameindex import NameIndex  # noqa: E402
 
 FILLER = """
 talks trade freight border officials agreed plan grain rail port water energy power line

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .core.figures import HouseStyles
 from .core.glossary import GlossaryError
-from .core.matching import NameIndex
+from .core.nameindex import NameIndex
 from .core.pipeline import LocalizeError, Localizer
 from .core.translate import EngineError, EngineRouter, Translator
 

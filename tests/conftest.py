@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from service.core.glossary import load_glossary
-from service.core.matching import NameIndex
+from service.core.nameindex import NameIndex
 
 DATA = Path(__file__).parent / "data"
 # Lines the evaluation test leaves for the end-of-run summary.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, request, stream_with_context, url_for
 
 from ..config import KNOWN_ENGINES, Settings
-from ..core.matching import SOURCE_LANGUAGES
+from ..core.locales import SOURCE_LANGUAGES
 from ..store.batches import BATCH_QUEUE, BatchStore
 from . import read_json, services
 from .auth import current_caller, require

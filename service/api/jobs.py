@@ -12,8 +12,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, request, url_for
 
 from ..config import KNOWN_ENGINES, Settings
-from ..core.locales import InvalidLanguageTag, babel_locale, language_of, normalize_tag
-from ..core.matching import SOURCE_LANGUAGES
+from ..core.locales import (
+    SOURCE_LANGUAGES,
+    InvalidLanguageTag,
+    babel_locale,
+    language_of,
+    normalize_tag,
+)
 from . import read_json, services
 from .auth import current_caller, require
 from .errors import (

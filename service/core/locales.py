@@ -88,3 +88,18 @@ def lookup_chain(tag: str) -> list[str]:
 
 def _dedupe(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+# The languages audarma reads copy in (its matcher keys and figure finders know these).
+SOURCE_LANGUAGES = ("en", "ru", "kk")
+
+
+def detect_language(text: str) -> str:
+    """en, ru or kk from the script of the letters (copy comes in these three only)."""
+    sample = text[:4000]
+    cyrillic = sum(1 for ch in sample if "\u0400" <= ch <= "\u04ff")
+    latin = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
+    if cyrillic <= latin:
+        return "en"
+    kazakh = sum(1 for ch in sample if ch in "әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+    return "kk" if kazakh * 200 >= cyrillic else "ru"

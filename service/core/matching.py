@@ -14,51 +14,42 @@ suggestion (`applied: false`) for the editor.
 
 from __future__ import annotations
 
-import pickle
 import re
-from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from itertools import accumulate, islice
-from pathlib import Path
-from types import MappingProxyType
+from itertools import islice
 
 import ahocorasick
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from .blocking import as_postings, deletions, joined_key, union
 from .folding import fold, phonetic, skeleton_of_phonetic
-from .glossary import Entry, variants_from_data
-from .inflect_ru import person_forms, place_forms
-from .translit import is_chinese_name, wade_giles
-
-# Key forms, stored in the automaton value next to the entity index and key language.
-NAME, SHORT, VARIANT, INFLECTED, INFLECTED_SHORT, REVERSED = range(6)
-_FORM_NAMES = ("name", "short", "variant", "inflected", "inflected", "name")
-# The languages audarma reads copy in, and the tags whose names become matcher keys.
-SOURCE_LANGUAGES = ("en", "ru", "kk")
-_KEY_TAGS = ("en", "ru", "kk", "kk-Latn")
-_LANG_INDEX = {tag: i for i, tag in enumerate(_KEY_TAGS)}
-_FULL_FORMS = frozenset({NAME, VARIANT, INFLECTED, REVERSED})
-
-# Fuzzy thresholds (0-100 scale of rapidfuzz).
-SUGGEST_AT = 80.0  # below this nothing is reported
-LOCAL_SUGGEST_AT = 70.0  # ... unless the entity was already named in the article
-SENTENCE_START_SUGGEST_AT = 83.0  # a lone capitalized word opening a sentence
-APPLY_AT = 90.0  # an applied fix needs at least this, plus the checks in _may_apply
-TOKEN_FLOOR = 70.0  # every token of a multi-word name must be at least this similar
-BLOCK_CAP = 5000  # skeleton blocks larger than this say nothing and are skipped
-_MAX_WINDOW = 8  # longest multi-word name tried as a window of words
-POOL_BUDGET = 200  # candidates scored per fuzzy lookup, at most (about)
-_MEMO_SIZE = 50_000  # remembered phonetic forms and opener lookups per index
-
-# Automaton values: (target or overflow slot) << 9 | overflow flag << 8 | key length.
-# STORE_INTS keeps no key, so the length travels in the value to recover a match's start.
-_OVERFLOW = 1 << 8
-_MAX_KEY = 255
-
-_IS_PERSON = 1
-_FAMILY_FIRST = 2  # Chinese-style names: the family name is the first token
+from .locales import detect_language
+from .nameindex import (
+    CASED,
+    FORM_NAMES,
+    FULL_FORMS,
+    INFLECTED,
+    INFLECTED_SHORT,
+    SHORT,
+    VARIANT,
+    NameIndex,
+    entity_of,
+    form_of,
+    lang_of,
+)
+from .scoring import (
+    APPLY_AT,
+    LOCAL_SUGGEST_AT,
+    SENTENCE_START_SUGGEST_AT,
+    SUGGEST_AT,
+    TOKEN_FLOOR,
+    differs_at_edges,
+    first_letters_differ,
+    gender_pair,
+    token_score,
+)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -160,499 +151,6 @@ class Normalized:
         return {"text": self.text, "changes": [c.to_dict() for c in self.changes]}
 
 
-# ----------------------------------------------------------------------------- the index
-
-
-class StringTable:
-    """Many short strings stored as one: a million names cost one str and one offset array.
-
-    Python spends ~50 bytes on every str object; at a million entities and five strings each
-    that alone would break the memory budget.
-    """
-
-    _CHUNK = 4096
-
-    def __init__(self) -> None:
-        self._pending: list[str] = []
-        self._chunks: list[str] = []
-        self._offsets = array("q", (0,))
-        self._text = ""
-
-    def append(self, text: str) -> None:
-        self._pending.append(text)
-        if len(self._pending) >= self._CHUNK:
-            self._flush()
-
-    def _flush(self) -> None:
-        end = self._offsets[-1]
-        self._offsets.extend(accumulate((len(t) for t in self._pending), initial=end))
-        self._offsets.pop(-len(self._pending) - 1)  # `initial` repeats the previous end
-        self._chunks.append("".join(self._pending))
-        self._pending = []
-
-    def freeze(self) -> None:
-        if self._pending:
-            self._flush()
-        self._text = "".join((self._text, *self._chunks))
-        self._chunks = []
-
-    def __len__(self) -> int:
-        return len(self._offsets) - 1 + len(self._pending)
-
-    def __getitem__(self, i: int) -> str:
-        return self._text[self._offsets[i] : self._offsets[i + 1]]
-
-    def get(self, i: int) -> str | None:
-        """The string at i, or None where an empty string stands for 'no value'."""
-        return self._text[self._offsets[i] : self._offsets[i + 1]] or None
-
-
-class NameIndex:
-    """Everything the matcher needs, compiled from glossary entries.
-
-    Built once per glossary version and shared read-only. Per-entity data sits in string
-    tables and flat arrays so a million entities fit in memory; the automaton stores plain
-    integers.
-    """
-
-    def __init__(self) -> None:
-        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        self.ids = StringTable()
-        self.names = {tag: StringTable() for tag in _KEY_TAGS}
-        self.shorts = {tag: StringTable() for tag in _KEY_TAGS}
-        self.phonetics = StringTable()  # "|"-joined phonetic forms of full names
-        self.tails = StringTable()  # "|"-joined phonetic forms of a bare one-word reference
-        self.flags = bytearray()
-        # Skeleton blocks: every token of a full name, and every bare form. Postings are
-        # entity indexes.
-        self.blocks: dict[str, array] = {}
-        self.tail_blocks: dict[str, array] = {}
-        # Multi-word names of places, bodies and terms, by the skeleton of their first word:
-        # the word counts they come in. Lets the matcher try "Eurasian Economc Union" and
-        # "Евразийскй экономический союз" as whole windows of words.
-        self.multi_first: dict[str, set[int]] = {}
-        self.window_blocks: dict[str, array] = {}  # their whole-name skeleton blocks
-        self.overflow: list[tuple[int, ...]] = []
-        self.entries: dict[str, Entry] = {}  # kept only when built with keep_entries
-        self._part_cache: dict[int, frozenset[str]] = {}
-        self._place_forms: tuple[list[str], list[int]] | None = None
-        self._memo: dict = {}  # bounded; see phonetic() and nearest_places()
-
-    # -- building
-
-    @classmethod
-    def build(cls, entries: Iterable[Entry], keep_entries: bool = True) -> NameIndex:
-        index = cls()
-        for entry in entries:
-            index.add(entry)
-            if keep_entries:
-                index.entries[entry.id] = entry
-        index.automaton.make_automaton()
-        for table in index._tables():
-            table.freeze()
-        return index
-
-    def _tables(self) -> list[StringTable]:
-        return [self.ids, self.phonetics, self.tails, *self.names.values(), *self.shorts.values()]
-
-    def add(self, entry: Entry) -> None:
-        idx = len(self.ids)
-        self.ids.append(entry.id)
-        is_person = entry.type == "person"
-        names, shorts = entry.names, entry.short
-        en_name, en_short = names.get("en"), shorts.get("en")
-        chinese = bool(is_person and en_name and "zh" in names and is_chinese_name(en_name))
-        family_first = chinese or bool(
-            is_person and en_name and en_short and en_name.split()[0] == en_short
-        )
-        self.flags.append((_IS_PERSON if is_person else 0) | (_FAMILY_FIRST if family_first else 0))
-
-        full: dict[str, None] = {}  # phonetic forms of full names, in order, no repeats
-        tails: dict[str, None] = {}
-        for tag in _KEY_TAGS:
-            lang = _LANG_INDEX[tag]
-            name = names.get(tag)
-            short = shorts.get(tag)
-            self.names[tag].append(name or "")
-            self.shorts[tag].append(short or "")
-            if name:
-                self._add_key(name, idx, NAME, lang)
-                if not name.isupper():
-                    full[phonetic(name)] = None
-                if tag == "ru":
-                    self._add_russian_forms(name, idx, lang, is_person, entry.type)
-            if short:
-                self._add_key(short, idx, SHORT, lang)
-                if not short.isupper():  # a misspelled acronym is another acronym
-                    tails[phonetic(short)] = None
-                if tag == "ru" and is_person:
-                    for form in person_forms(short):
-                        self._add_key(form, idx, INFLECTED_SHORT, lang)
-        for item in entry.variants:
-            variant = item.text
-            lang = _LANG_INDEX["ru"] if _is_cyrillic(variant) else _LANG_INDEX["en"]
-            self._add_key(variant, idx, VARIANT, lang)
-            full[phonetic(variant)] = None
-        if chinese and (older := wade_giles(en_name)):
-            full[phonetic(older)] = None  # Hsi Chin-p'ing: scored, never a rewrite target
-        for form in full:
-            tokens = form.replace("-", " ").split()
-            for token in tokens:
-                if len(token) >= 3:
-                    _post(self.blocks, skeleton_of_phonetic(token), idx)
-            if len(tokens) > 1:
-                if any(len(t) < 4 for t in tokens):
-                    # Names of short syllables (Cai Qi, Yin Li) also block on the whole name;
-                    # only for them: a key per name costs ~100 bytes a million times over.
-                    _post(self.blocks, _joined_key(tokens), idx)
-                if not is_person and len(tokens) <= _MAX_WINDOW:
-                    first = skeleton_of_phonetic(tokens[0])
-                    self.multi_first.setdefault(first, set()).add(len(tokens))
-                    _post_with_deletions(self.window_blocks, _joined_key(tokens), idx)
-            if len(form.split()) == 1:
-                tails[form] = None  # a one-word name, hyphenated or not (Issyk-Kul)
-            elif is_person and not family_first:
-                tails[form.split()[-1]] = None  # the surname (Oyun-Erdene whole)
-        tail_forms = [t for t in tails if len(t) >= 3]
-        for tail in tail_forms:
-            _post(self.tail_blocks, skeleton_of_phonetic(tail), idx)
-        self.phonetics.append("|".join(full))
-        self.tails.append("|".join(tail_forms))
-
-    def _add_russian_forms(self, name: str, idx: int, lang: int, person: bool, kind: str) -> None:
-        if person:
-            for form in person_forms(name):
-                self._add_key(form, idx, INFLECTED, lang)
-            tokens = name.split()
-            if len(tokens) == 2:
-                # Russian lists and official copy put the surname first: "Токаев Касым-Жомарт".
-                self._add_key(f"{tokens[1]} {tokens[0]}", idx, REVERSED, lang)
-        elif kind in ("place", "organization"):
-            for form in place_forms(name):
-                self._add_key(form, idx, INFLECTED, lang)
-
-    def _add_key(self, surface: str, idx: int, form: int, lang: int) -> None:
-        key = fold(surface)
-        if not key.strip() or len(key) > _MAX_KEY:
-            return
-        cased = 1 if surface[:1].isupper() else 0
-        target = (idx << 7) | (cased << 6) | (form << 3) | lang
-        existing = self.automaton.get(key, None)
-        if existing is None:
-            self.automaton.add_word(key, (target << 9) | len(key))
-            return
-        targets = self.targets(existing)
-        if target in targets:
-            return
-        # One entity keeps one claim per key (its strongest); different entities share it.
-        mine = [t for t in targets if _entity(t) == idx]
-        if mine and (form not in _FULL_FORMS or any(_form(t) in _FULL_FORMS for t in mine)):
-            return
-        merged = (*(t for t in targets if _entity(t) != idx), target)
-        if existing & _OVERFLOW:
-            self.overflow[existing >> 9] = merged
-        else:
-            self.overflow.append(merged)
-            value = ((len(self.overflow) - 1) << 9) | _OVERFLOW | len(key)
-            self.automaton.add_word(key, value)
-
-    # -- compiled cache: a large glossary loads in seconds instead of being rebuilt
-
-    def save(self, path: str | Path) -> None:
-        """Write the compiled index: `path` and `path` + '.automaton'."""
-        path = Path(path)
-        # Pickling the automaton loads ~7x faster than Automaton.save()/ahocorasick.load().
-        with _automaton_path(path).open("wb") as fh:
-            pickle.dump(self.automaton, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        transient = ("automaton", "_part_cache", "_place_forms", "_memo")
-        state = {k: v for k, v in vars(self).items() if k not in transient}
-        state["entries"] = [_entry_state(e) for e in self.entries.values()]
-        with path.open("wb") as fh:
-            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-
-    @classmethod
-    def load(cls, path: str | Path) -> NameIndex:
-        path = Path(path)
-        index = cls.__new__(cls)
-        # The automaton first: its pickle is one large byte string that is freed once the
-        # automaton is built, before the rest of the index needs memory.
-        with _automaton_path(path).open("rb") as fh:
-            automaton = pickle.load(fh)
-        with path.open("rb") as fh:
-            state = pickle.load(fh)
-        entries = state.pop("entries")
-        vars(index).update(state)
-        index.automaton = automaton
-        index.entries = {e.id: e for e in (_entry_from_state(s) for s in entries)}
-        index._part_cache = {}
-        index._place_forms = None
-        index._memo = {}
-        return index
-
-    # -- lookups
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def targets(self, value: int) -> tuple[int, ...]:
-        """Decode an automaton value into (entity << 7 | cased << 6 | form << 3 | language)."""
-        if value & _OVERFLOW:
-            return self.overflow[value >> 9]
-        return (value >> 9,)
-
-    def name(self, idx: int, lang: str) -> str | None:
-        tag = lang if lang in self.names else "en"
-        found = self.names[tag].get(idx)
-        if found is None and tag == "kk":
-            found = self.names["ru"].get(idx)  # Kazakh copy writes foreign names the Russian way
-        return found
-
-    def short(self, idx: int, lang: str) -> str | None:
-        tag = lang if lang in self.shorts else "en"
-        return self.shorts[tag].get(idx)
-
-    def is_person(self, idx: int) -> bool:
-        return bool(self.flags[idx] & _IS_PERSON)
-
-    def family_first(self, idx: int) -> bool:
-        return bool(self.flags[idx] & _FAMILY_FIRST)
-
-    def name_parts(self, idx: int) -> frozenset[str]:
-        """Folded tokens of an entity's names, with Russian case forms (Синжуем)."""
-        parts = self._part_cache.get(idx)
-        if parts is None:
-            found: set[str] = set()
-            for tag in _KEY_TAGS:
-                name = self.names[tag].get(idx)
-                if name:
-                    found.update(fold(name).split())
-                    if tag == "ru" and self.flags[idx] & _IS_PERSON:
-                        found.update(t for form in person_forms(name) for t in fold(form).split())
-            if len(self._part_cache) > 10000:
-                self._part_cache.clear()  # bounded: only entities named in recent articles
-            parts = self._part_cache[idx] = frozenset(found)
-        return parts
-
-    def tail_forms(self, idx: int) -> list[str]:
-        """Phonetic forms a bare one-word reference to this entity can take."""
-        tails = self.tails[idx]
-        return tails.split("|") if tails else []
-
-    def phonetic(self, text: str) -> str:
-        """phonetic(), remembered: copy repeats the same capitalized words endlessly."""
-        found = self._memo.get(text)
-        if found is None:
-            if len(self._memo) > _MEMO_SIZE:
-                self._memo.clear()
-            found = self._memo[text] = phonetic(text)
-        return found
-
-    def nearest_places(self, query: str) -> set[int]:
-        """One-word places and bodies whose name is one slip from the query at most."""
-        key = ("places", query)
-        found = self._memo.get(key)
-        if found is None:
-            if len(self._memo) > _MEMO_SIZE:
-                self._memo.clear()
-            found = self._memo[key] = frozenset(self._nearest_places(query))
-        return set(found)
-
-    def _nearest_places(self, query: str) -> set[int]:
-        if self._place_forms is None:
-            forms: list[str] = []
-            owners: list[int] = []
-            for idx in range(len(self.ids)):
-                if not self.flags[idx] & _IS_PERSON:
-                    for form in self.tail_forms(idx):
-                        forms.append(form)
-                        owners.append(idx)
-            self._place_forms = (forms, owners)
-        forms, owners = self._place_forms
-        return {
-            owners[i]
-            for _, _, i in process.extract(
-                query, forms, scorer=OSA.distance, score_cutoff=1, limit=None
-            )
-        }
-
-    def candidate_tiers(self, tokens: list[str]) -> Iterator[set[int]]:
-        """Entities that could be meant by a misspelled name of these phonetic tokens, in
-        widening tiers; the caller stops as soon as a tier yields a good match.
-
-        Blocking is on consonant skeletons. The index holds whole skeletons; the query probes
-        its own, then those one deletion or swap away, then those one insertion or
-        substitution away. One token looks among bare forms (surnames, one-word names).
-        Several tokens start from the rarest token's blocks (or the whole-name block), so a
-        common given name does not pull in thousands of people; the scorer checks the rest.
-        """
-        if len(tokens) == 1:
-            probes = [_Probe(self.tail_blocks, skeleton_of_phonetic(tokens[0]))]
-        else:
-            probes = [_Probe(self.blocks, skeleton_of_phonetic(t)) for t in tokens if len(t) >= 3]
-            probes.append(_Probe(self.blocks, _joined_key(tokens)))
-        return _gather(probes)
-
-
-class _Probe:
-    """The posting lists around one skeleton, computed tier by tier as they are needed."""
-
-    def __init__(self, blocks: dict[str, array], skeleton: str):
-        self.blocks = blocks
-        self.skeleton = skeleton
-        self._tiers: list[set[str]] | None = None
-
-    def tier(self, n: int) -> list[array]:
-        if len(self.skeleton) < 2:
-            return []
-        if n == 0:
-            keys = {self.skeleton}
-        else:
-            if self._tiers is None:
-                self._tiers = _neighbours(self.skeleton)
-            keys = self._tiers[n]
-        found = (self.blocks.get(key) for key in keys)
-        return [
-            (p,) if isinstance(p, int) else p
-            for p in found
-            if p is not None and (isinstance(p, int) or len(p) <= BLOCK_CAP)
-        ]
-
-
-def _gather(probes: list[_Probe]) -> Iterator[set[int]]:
-    """New candidates tier by tier (nearest skeletons first), rarest block first, until the
-    pool reaches POOL_BUDGET; a block that would burst the budget is left out."""
-    pool: set[int] = set()
-    for tier in range(3):
-        found = [probe.tier(tier) for probe in probes]
-        fresh: set[int] = set()
-        for size, postings in sorted(
-            ((sum(len(p) for p in lists), lists) for lists in found if lists),
-            key=lambda item: item[0],
-        ):
-            if (pool or fresh) and len(pool) + len(fresh) + size > POOL_BUDGET:
-                yield fresh - pool
-                return
-            for p in postings:
-                fresh.update(p)
-        yield fresh - pool
-        pool |= fresh
-
-
-def _joined_key(tokens: list[str]) -> str:
-    return "=" + skeleton_of_phonetic("".join(tokens))
-
-
-def _deletions(key: str) -> set[str]:
-    # Short skeletons would match half the glossary after a deletion.
-    if len(key) < 4:
-        return set()
-    return {key[:i] + key[i + 1 :] for i in range(len(key))}
-
-
-def _post_with_deletions(blocks: dict[str, array], key: str, idx: int) -> None:
-    _post(blocks, key, idx)
-    for variant in _deletions(key):
-        _post(blocks, variant, idx)
-
-
-def _post(blocks: dict[str, array | int], key: str, idx: int) -> None:
-    """Add idx to a block. A block of one entity is stored as a bare int (most are)."""
-    if len(key) < 2:
-        return
-    postings = blocks.get(key)
-    if postings is None:
-        blocks[key] = idx
-    elif isinstance(postings, int):
-        if postings != idx:
-            blocks[key] = array("i", (postings, idx))
-    elif postings[-1] != idx:
-        postings.append(idx)
-
-
-_CONSONANTS = "bcdfghjklmnprstvxz"
-
-
-def _neighbours(skel: str) -> list[set[str]]:
-    prefix = skel[0] if skel.startswith("=") else ""
-    body = skel[len(prefix) :]
-    near = {body[:i] + body[i + 1 :] for i in range(len(body))}
-    near.update(body[:i] + body[i + 1] + body[i] + body[i + 2 :] for i in range(len(body) - 1))
-    far: set[str] = set()
-    if len(body) >= 3:
-        for i in range(len(body) + 1):
-            for ch in _CONSONANTS:
-                far.add(body[:i] + ch + body[i:])
-                if i < len(body):
-                    far.add(body[:i] + ch + body[i + 1 :])
-    tiers = [{body}, near - {body}, far - near - {body}]
-    return [{prefix + k for k in keys if len(k) >= 2} for keys in tiers]
-
-
-def _as_postings(block: array | int) -> array | tuple[int]:
-    return (block,) if isinstance(block, int) else block
-
-
-def _union(postings: list[array]) -> set[int]:
-    found: set[int] = set()
-    for p in postings:
-        found.update(p)
-    return found
-
-
-def _automaton_path(path: Path) -> Path:
-    return path.with_name(path.name + ".automaton")
-
-
-def _entry_state(entry: Entry) -> tuple:
-    return (entry.to_dict(), entry.collection, entry.territory)
-
-
-def _entry_from_state(state: tuple) -> Entry:
-    data, collection, territory = state
-    return Entry(
-        id=data["id"],
-        type=data["type"],
-        names=MappingProxyType(data["names"]),
-        variants=variants_from_data(data.get("variants", ())),
-        short=MappingProxyType(data.get("short", {})),
-        note=data.get("note", ""),
-        collection=collection,
-        territory=territory,
-    )
-
-
-_CASED = 1 << 6
-
-
-def _entity(target: int) -> int:
-    return target >> 7
-
-
-def _form(value: int) -> int:
-    return (value >> 3) & 7
-
-
-def _lang(value: int) -> str:
-    return _KEY_TAGS[value & 7]
-
-
-def _is_cyrillic(text: str) -> bool:
-    return any("\u0400" <= ch <= "\u04ff" for ch in text)
-
-
-# ----------------------------------------------------------------------------- matching
-
-
-def detect_language(text: str) -> str:
-    """en, ru or kk from the script of the letters (copy comes in these three only)."""
-    sample = text[:4000]
-    cyrillic = sum(1 for ch in sample if "\u0400" <= ch <= "\u04ff")
-    latin = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
-    if cyrillic <= latin:
-        return "en"
-    kazakh = sum(1 for ch in sample if ch in "әғқңөұүһіӘҒҚҢӨҰҮҺІ")
-    return "kk" if kazakh * 200 >= cyrillic else "ru"
-
 
 @dataclass
 class _Hit:
@@ -686,9 +184,9 @@ def find_exact(
             continue
         targets = index.targets(value)
         first = targets[0]
-        if first & _CASED and not text[start].isupper():
+        if first & CASED and not text[start].isupper():
             continue  # names are capitalized: "turkey" and "chad" in lower case are words
-        hits.append(_Hit(start, end, _entity(first), _form(first), _lang(first), targets[1:]))
+        hits.append(_Hit(start, end, entity_of(first), form_of(first), lang_of(first), targets[1:]))
     # Leftmost-longest: the automaton reports by end position, so sort and sweep.
     hits.sort(key=lambda h: (h.start, -h.end))
     chosen: list[_Hit] = []
@@ -759,14 +257,14 @@ class _Article:
 
     def link_exact(self, hits: list[_Hit]) -> None:
         for hit in hits:
-            if hit.form in _FULL_FORMS and not hit.ambiguous:
+            if hit.form in FULL_FORMS and not hit.ambiguous:
                 self.first_full.setdefault(hit.idx, hit.start)
         for hit in hits:
             idx = self._resolve(hit)
             if idx is None:
                 continue
             surface = self.text[hit.start : hit.end]
-            form = _FORM_NAMES[hit.form]
+            form = FORM_NAMES[hit.form]
             self.mentions.append(Mention(hit.start, hit.end, surface, self.index.ids[idx], form))
             self._cover(hit.start, hit.end)
             if hit.form == VARIANT:
@@ -776,8 +274,8 @@ class _Article:
 
     def _resolve(self, hit: _Hit) -> int | None:
         """The entity a hit refers to, or None when the link would be a guess."""
-        options = (hit.idx, *(_entity(t) for t in hit.ambiguous))
-        if hit.form in _FULL_FORMS and not hit.ambiguous:
+        options = (hit.idx, *(entity_of(t) for t in hit.ambiguous))
+        if hit.form in FULL_FORMS and not hit.ambiguous:
             return hit.idx
         named = [i for i in options if self.first_full.get(i, len(self.text)) < hit.start]
         # A short form touching another capitalized word is part of somebody else's name
@@ -890,15 +388,15 @@ class _Article:
         q_tokens = query.replace("-", " ").split()
         # Window blocks hold deletions on the index side (few names), so the query's own
         # deletions suffice to meet a skeleton two edits away.
-        joined = _joined_key(q_tokens)
+        joined = joined_key(q_tokens)
         blocks = self.index.window_blocks
-        pool = _union(
-            [_as_postings(blocks[k]) for k in {joined} | _deletions(joined) if k in blocks]
+        pool = union(
+            [as_postings(blocks[k]) for k in {joined} | deletions(joined) if k in blocks]
         )
         scored = []
         for idx in pool:
             for form in self.index.phonetics[idx].split("|"):
-                score = _token_score(q_tokens, form.replace("-", " ").split())
+                score = token_score(q_tokens, form.replace("-", " ").split())
                 if score >= SUGGEST_AT:
                     scored.append((score, idx, form))
         best: dict[int, tuple] = {}
@@ -1075,7 +573,7 @@ class _Article:
             if sentence_start and OSA.distance(query, form) > 1:
                 continue  # "Читайте" is not a typo of "Китай": allow one slip only
             idx = owners[position]
-            score = _token_score(q_tokens, form.replace("-", " ").split(), floor)
+            score = token_score(q_tokens, form.replace("-", " ").split(), floor)
             if score >= bar and score > scored.get(idx, (0.0, ""))[0]:
                 scored[idx] = (score, form)
                 cleared = True
@@ -1104,7 +602,7 @@ class _Article:
         replacement = self._bare_form(idx) if single else self._replacement(idx, short=False)
         if replacement is None or fold(replacement) == fold(surface):
             return
-        if _gender_pair(phonetic(surface).split()[-1], form.replace("-", " ").split()[-1]):
+        if gender_pair(phonetic(surface).split()[-1], form.replace("-", " ").split()[-1]):
             return  # Smailova is Smailov's wife or daughter, not a typo: nothing to suggest
         entity = self.index.ids[idx]
         applied, reason = self._may_apply(start, surface, idx, form, score, runner_up)
@@ -1135,9 +633,9 @@ class _Article:
             return False, "similar to a glossary name, not certain"
         if runner_up >= score - 5:
             return False, "close to more than one glossary name"
-        if _differs_at_edges(query.split()[-1], form.replace("-", " ").split()[-1]):
+        if differs_at_edges(query.split()[-1], form.replace("-", " ").split()[-1]):
             return False, "differs only by a prefix or an ending, which can make another name"
-        if _first_letters_differ(query, form):
+        if first_letters_differ(query, form):
             return False, "the first letter differs"
         named_before = self.first_full.get(idx, len(self.text)) < start
         same_sound = query.replace(" ", "") == form.replace("-", " ").replace(" ", "")
@@ -1164,55 +662,3 @@ def _mixed_script(text: str) -> bool:
             latin = True
     return cyrillic and latin
 
-
-def _similarity(a: str, b: str) -> float:
-    # Indel ratio forgives a dropped or doubled letter; OSA counts a swap of two neighbouring
-    # letters as one edit. Typos come in both kinds.
-    return max(fuzz.ratio(a, b), OSA.normalized_similarity(a, b) * 100)
-
-
-def _token_score(query: list[str], candidate: list[str], floor: float = TOKEN_FLOOR) -> float:
-    """Mean token similarity when the token counts agree and no token is far off, else 0."""
-    if len(query) != len(candidate):
-        return 0.0
-    scores = [_similarity(q, c) for q, c in zip(query, candidate, strict=True)]
-    # In a two- or three-letter syllable one typo is already a third of the word (Wej/Wen).
-    short_ok = all(
-        s >= floor or (len(c) <= 4 and OSA.distance(q, c) <= 1)
-        for s, q, c in zip(scores, query, candidate, strict=True)
-    )
-    if not short_ok:
-        return 0.0
-    weights = [max(len(c), 1) for c in candidate]
-    return sum(s * w for s, w in zip(scores, weights, strict=True)) / sum(weights)
-
-
-# Endings that turn one real name into another: -ov/-ova (a man and his wife or daughter),
-# -uly/-kyzy, -vich/-vna. An extra or missing first letter does the same: Smailov/Ismailov.
-_GENDER_PAIRS = (("ov", "ova"), ("ev", "eva"), ("in", "ina"), ("ii", "aia"), ("ski", "ska"))
-
-
-def _gender_pair(query: str, candidate: str) -> bool:
-    for masculine, feminine in _GENDER_PAIRS:
-        if query.endswith(feminine) and candidate.endswith(masculine):
-            return query[: -len(feminine)] == candidate[: -len(masculine)]
-        if query.endswith(masculine) and candidate.endswith(feminine):
-            return query[: -len(masculine)] == candidate[: -len(feminine)]
-    return False
-
-
-def _differs_at_edges(query: str, candidate: str) -> bool:
-    if query == candidate:
-        return False
-    return (
-        query.endswith(candidate)
-        or candidate.endswith(query)
-        or query.startswith(candidate)
-        or candidate.startswith(query)
-    )
-
-
-def _first_letters_differ(query: str, candidate: str) -> bool:
-    q = query.replace("-", " ").split()
-    c = candidate.replace("-", " ").split()
-    return any(a[:1] != b[:1] for a, b in zip(q, c, strict=False))

@@ -14,8 +14,17 @@ from .figures import Figure, HouseStyles, find_figures, load_house_styles, rende
 from .folding import fold
 from .glossary import Entry, load_glossary
 from .hygiene import find_copy_issues
-from .locales import InvalidLanguageTag, babel_locale, language_of, normalize_tag, parse_tag
-from .matching import SOURCE_LANGUAGES, NameIndex, Normalized, detect_language, normalize
+from .locales import (
+    SOURCE_LANGUAGES,
+    InvalidLanguageTag,
+    babel_locale,
+    detect_language,
+    language_of,
+    normalize_tag,
+    parse_tag,
+)
+from .matching import Normalized, normalize
+from .nameindex import NameIndex
 from .translate import EngineError, EngineRouter
 from .translate.enforce import Protected, html_markup, translate_protected
 from .translit import is_chinese_name, transliterate_name

@@ -2,7 +2,8 @@
 
 import pytest
 
-from service.core.matching import apply_changes, detect_language, normalize
+from service.core.locales import detect_language
+from service.core.matching import apply_changes, normalize
 
 
 def changes_for(index, text, language=None):
@@ -145,7 +146,7 @@ def test_detect_language(text, language):
 
 
 def test_compiled_index_round_trips_through_a_file(mini_index, tmp_path):
-    from service.core.matching import NameIndex
+    from service.core.nameindex import NameIndex
 
     mini_index.save(tmp_path / "index.bin")
     loaded = NameIndex.load(tmp_path / "index.bin")
@@ -160,7 +161,7 @@ def test_lower_case_words_are_not_names(mini_index):
 
 
 def test_string_table_keeps_every_string_across_chunks():
-    from service.core.matching import StringTable
+    from service.core.nameindex import StringTable
 
     table = StringTable()
     table._CHUNK = 3  # force several chunk flushes
