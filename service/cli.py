@@ -54,16 +54,29 @@ def _read_bytes(path: str) -> bytes:
               help="Use only this translation engine (apertium, argos, libretranslate, deepl).")
 @click.option("--format", "fmt", type=click.Choice(["text", "html"]), default="text",
               show_default=True, help="html keeps markup and honours translate=\"no\".")
+@click.option("--former-names", type=click.Choice(["suggest", "apply"]), default=None,
+              help="Former place names outside historical contexts: suggest today's name "
+                   "(default, or AUDARMA_FORMER_NAMES) or apply it.")
+@click.option("--exonyms", type=click.Choice(["suggest", "off"]), default=None,
+              help="Other accepted names (Peking): suggest the glossary's name (default, or "
+                   "AUDARMA_EXONYMS) or leave them alone.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result document as JSON.")
-def localize(article, targets, glossaries, source_language, engine, fmt, as_json):
+def localize(article, targets, glossaries, source_language, engine, fmt, former_names, exonyms,
+             as_json):
     """Fix names, localize figures and translate ARTICLE (a file, or - for standard input)."""
     from .core.glossary import GlossaryError
+    from .core.matching import NamePolicy
     from .core.pipeline import LocalizeError, Localizer  # heavy: only for this command
 
     text = _read_article(article)
+    settings = _settings()
+    policy = NamePolicy(former=former_names or settings.former_names,
+                        exonym=exonyms or settings.exonyms)
     with _engines(engine) as engines:
         try:
-            localizer = Localizer.from_paths(list(glossaries) or None, engines=engines)
+            localizer = Localizer.from_paths(
+                list(glossaries) or None, engines=engines, policy=policy
+            )
             result = localizer.localize(text, targets.split(","), source_language, engine, fmt)
         except (LocalizeError, GlossaryError) as exc:
             raise click.ClickException(str(exc)) from exc

@@ -45,6 +45,11 @@ class Settings:
     broker_visibility_timeout: float = 3600.0
     task_max_retries: int = 3
 
+    # The desk's policy for names that are not plain misspellings (issue 7): former names
+    # ("suggest" or "apply" today's name outside historical contexts), exonyms ("suggest"/"off").
+    former_names: str = "suggest"
+    exonyms: str = "suggest"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings with every AUDARMA_<FIELD> variable applied; bad values name the variable."""
@@ -56,6 +61,13 @@ class Settings:
                 continue
             values[f.name] = _convert(f.name, raw, f.type)
         settings = cls(**values)
+        for name, allowed in (("former_names", ("suggest", "apply")),
+                              ("exonyms", ("suggest", "off"))):
+            value = getattr(settings, name)
+            if value not in allowed:
+                raise SettingsError(
+                    f"{PREFIX}{name.upper()}={value!r}: use one of {', '.join(allowed)}"
+                )
         unknown = [e for e in settings.engines if e not in KNOWN_ENGINES]
         if unknown:
             known = ", ".join(KNOWN_ENGINES)

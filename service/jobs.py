@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .core.figures import HouseStyles
 from .core.glossary import GlossaryError
+from .core.matching import NamePolicy
 from .core.nameindex import NameIndex
 from .core.pipeline import LocalizeError, Localizer
 from .core.translate import EngineError, EngineRouter, Translator
@@ -67,8 +68,10 @@ class LocalizerCache:
         styles: HouseStyles,
         refresh_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        policy: NamePolicy | None = None,
     ):
         self.engines = engines
+        self._policy = policy or NamePolicy()
         self._styles = styles
         self._refresh = refresh_seconds
         self._clock = clock
@@ -89,7 +92,7 @@ class LocalizerCache:
                 # Entries are read after the revision: an edit in between makes the next check
                 # see a newer revision and rebuild again, never keep a stale index.
                 index = NameIndex.build(glossary.entries())
-                self._localizer = Localizer(index, self._styles, self.engines)
+                self._localizer = Localizer(index, self._styles, self.engines, self._policy)
                 self._revision = revision
                 log.info(
                     "glossary revision %s: name index rebuilt (%d names)", revision, len(index)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from service.config import Settings
 from service.core.figures import load_house_styles
+from service.core.matching import NamePolicy
 from service.engines import build_engines
 from service.jobs import (
     DONE,
@@ -48,7 +49,8 @@ class WorkerServices:
     def build(cls, services: dict) -> WorkerServices:
         settings = services["settings"]
         localizers = LocalizerCache(
-            build_engines(settings), load_house_styles(), settings.glossary_refresh_seconds
+            build_engines(settings), load_house_styles(), settings.glossary_refresh_seconds,
+            policy=NamePolicy(former=settings.former_names, exonym=settings.exonyms),
         )
         return cls(settings, services, localizers, WebhookLog(services["db"]))
 

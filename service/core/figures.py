@@ -320,6 +320,9 @@ class HouseStyle:
     group_separator: str | None = None
     # CLDR's minimumGroupingDigits, which Babel ignores: 2 leaves "1200" ungrouped.
     min_grouping_digits: int = 1
+    # ISO 3166 code -> the desk's name for a country where it differs from CLDR's
+    # (Кыргызстан for CLDR's Киргизия).
+    territories: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def scale_width(self) -> str:
@@ -365,12 +368,24 @@ def parse_house_style(text: str, source: str = "<style>") -> HouseStyle:
     if data is None:
         return HouseStyle()
     where = _Where(source)
-    data = where.mapping(data, "", ("dates", "money", "numbers"))
+    data = where.mapping(data, "", ("dates", "money", "numbers", "territories"))
     return HouseStyle(
         dates=_parse_dates(data.get("dates", {}), where),
         **_parse_money(data.get("money", {}), where),
         **_parse_numbers(data.get("numbers", {}), where),
+        territories=_parse_territories(data.get("territories", {}), where),
     )
+
+
+def _parse_territories(value: object, where: _Where) -> dict[str, str]:
+    territories = where.mapping(value, "territories")
+    english = Locale.parse("en").territories
+    parsed = {}
+    for code, name in territories.items():
+        if not isinstance(code, str) or code not in english:
+            where.fail("territories", f"{code!r} is not a CLDR territory code (e.g. KG)")
+        parsed[code] = where.text(name, f"territories.{code}")
+    return parsed
 
 
 def _parse_dates(value: object, where: _Where) -> dict[str, DateForm]:

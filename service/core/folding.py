@@ -17,6 +17,9 @@ import unicodedata
 _HOMOGLYPHS = {
     "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "к": "k",
     "м": "m", "т": "t", "в": "b", "н": "h", "і": "i", "ј": "j", "ѕ": "s", "һ": "h",
+    # Not a look-alike, but Kazakh copy typed on a Russian layout writes и for і (Туркистан
+    # for Түркістан): the two fold together so the name is found and its letters restored.
+    "и": "i",
 }
 # Kazakh letters that copy often loses (Тоқаев typed as Токаев): fold onto the Russian letter.
 _KAZAKH = {"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "ё": "е", "й": "и"}
@@ -141,3 +144,56 @@ def _drop_glide_y(text: str) -> str:
 def _squeeze(text: str) -> str:
     """Collapse doubled letters (Kassym/Kasym, Massimov/Masimov)."""
     return _DOUBLED.sub(r"\1", text)
+
+
+# ----------------------------------------------------------------- letters that only look right
+
+_KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+
+
+def _script(ch: str) -> str:
+    if "\u0400" <= ch <= "\u04ff":
+        return "Cyrl"
+    if ch.isascii() and ch.isalpha():
+        return "Latn"
+    return ""
+
+
+# Latin letters that pass for Cyrillic ones, for mending a Cyrillic word typed with a few.
+_TO_CYRILLIC = str.maketrans("aeopcyxkmtAEOPCYXKMTBH", "аеорсухкмтАЕОРСУХКМТВН")
+
+
+def cyrillic_lookalikes(word: str) -> str:
+    """A Cyrillic word with its Latin look-alike letters replaced by the Cyrillic ones."""
+    return word.translate(_TO_CYRILLIC)
+
+
+def restore_letters(surface: str, expected: str, language: str) -> tuple[str, str]:
+    """`surface` with the letters the glossary's `expected` spelling writes differently put
+    back, and a reason naming what was fixed; (surface, "") when nothing needs fixing.
+
+    Both strings fold alike, so they differ only in letters folding merges. Fixed are: a Latin
+    letter in a Cyrillic name or the other way round (always), ё and й where Russian copy wrote
+    е and и, and Kazakh letters where Kazakh copy wrote the Russian ones. Case is the writer's;
+    dashes and diacritics on Latin letters are left as written.
+    """
+    if len(surface) != len(expected) or surface == expected:
+        return surface, ""
+    out: list[str] = []
+    reasons: list[str] = []
+    for have, want in zip(surface, expected, strict=True):
+        if have == want or have.lower() == want.lower() or not have.isalpha():
+            out.append(have)
+            continue
+        if _script(have) and _script(want) and _script(have) != _script(want):
+            reasons.append("mixed Latin and Cyrillic letters")
+        elif want.lower() in "ёй" and have.lower() in "еи" and language in ("ru", "kk"):
+            reasons.append(f"{want.lower()} as the glossary writes the name")
+        elif want in _KAZAKH_LETTERS and language == "kk":
+            reasons.append("Kazakh letters as the glossary writes the name")
+        else:
+            out.append(have)
+            continue
+        out.append(want.upper() if have.isupper() else want.lower())
+    fixed = "".join(out)
+    return fixed, "; ".join(dict.fromkeys(reasons))

@@ -113,39 +113,61 @@ def _decline_token(token: str, feminine: bool, surname: bool) -> dict[str, tuple
     return forms
 
 
-def person_forms(name: str) -> set[str]:
-    """Oblique-case forms of a person's Russian name (every token in the same case)."""
+def person_case_forms(name: str) -> dict[str, list[str]]:
+    """Each oblique case of a person's Russian name -> its forms (every token in that case).
+
+    Where a token has two possible endings (Токаевым/Токаевом) the case has several forms, in
+    the same order for any two names built alike, so a variant's form can be paired with the
+    canonical name's form of the same case and position.
+    """
     tokens = name.split()
     if not tokens:
-        return set()
+        return {}
     feminine = _is_feminine_person(tokens)
     declined = [
         _decline_token(t, feminine, surname=(i == len(tokens) - 1 and len(tokens) > 1))
         for i, t in enumerate(tokens)
     ]
-    forms: set[str] = set()
+    by_case: dict[str, list[str]] = {}
     for case in CASES:
         options: list[list[str]] = [[]]
         for token, table in zip(tokens, declined, strict=True):
             choices = table.get(case, (token,))
             options = [prefix + [c] for prefix in options for c in choices]
-        forms.update(" ".join(parts) for parts in options)
+        by_case[case] = list(dict.fromkeys(" ".join(parts) for parts in options))
+    return by_case
+
+
+def person_forms(name: str) -> set[str]:
+    """Oblique-case forms of a person's Russian name (every token in the same case)."""
+    forms = {f for found in person_case_forms(name).values() for f in found}
     forms.discard(name)
     return forms
+
+
+def place_case_forms(name: str) -> dict[str, list[str]]:
+    """Each oblique case of a place or body's Russian name -> its forms; {} when the name does
+    not decline (Алматы, ШОС) or its declension is not known by rule (Сибирь)."""
+    if name.isupper():
+        return {}  # acronyms (ШОС, ОДКБ) do not decline
+    tokens = name.split()
+    if len(tokens) > 1:
+        return _phrase_forms(tokens)
+    if name.lower().endswith("ь"):
+        return {}  # gender unknown: Сибирь (fem) and Тобольск-like forms differ
+    forms = decline_masculine(name)
+    # A place is inanimate: its accusative is its nominative (в Казахстан).
+    if not name.lower().endswith(("а", "я")):
+        forms.pop("acc", None)
+    return {case: list(values) for case, values in forms.items()}
 
 
 def place_forms(name: str) -> set[str]:
     """Oblique-case forms of a place or body's name: Казахстан, Синьцзян-Уйгурский
     автономный район, Шанхайская организация сотрудничества."""
-    if name.isupper():
-        return set()  # acronyms (ШОС, ОДКБ) do not decline
-    tokens = name.split()
-    if len(tokens) > 1:
-        return _phrase_forms(tokens)
-    if name.lower().endswith("ь"):
-        return set()  # gender unknown: Сибирь (fem) and Тобольск-like forms differ
-    forms = decline_masculine(name)
-    return {f for values in forms.values() for f in values} - {name}
+    forms = {f for found in place_case_forms(name).values() for f in found}
+    forms.discard(name)
+    return forms
 
 
 _ADJECTIVE_ENDINGS = ("ский", "цкий", "кий", "гий", "хий", "ний", "ый", "ой", "ий",
@@ -197,7 +219,7 @@ def _noun(word: str) -> dict[str, str]:
     return {case: values[0] for case, values in table.items()}
 
 
-def _phrase_forms(tokens: list[str]) -> set[str]:
+def _phrase_forms(tokens: list[str]) -> dict[str, list[str]]:
     """Adjectives agree with the head noun; words after the head (a genitive: 'организация
     сотрудничества') stay as they are."""
     tables: list[dict[str, str] | None] = []
@@ -213,11 +235,10 @@ def _phrase_forms(tokens: list[str]) -> set[str]:
         tables.append(_noun(token))
         head_found = True
     if not head_found:
-        return set()
-    forms = set()
+        return {}
+    by_case: dict[str, list[str]] = {}
     for case in CASES:
         words = [table.get(case, token) if table else token
                  for token, table in zip(tokens, tables, strict=True)]
-        forms.add(" ".join(words))
-    forms.discard(" ".join(tokens))
-    return forms
+        by_case[case] = [" ".join(words)]
+    return by_case

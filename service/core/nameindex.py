@@ -20,16 +20,18 @@ from rapidfuzz.distance import OSA
 
 from .blocking import Probe, gather, joined_key, post, post_with_deletions
 from .folding import fold, phonetic, skeleton_of_phonetic
-from .glossary import Entry, variants_from_data
-from .inflect_ru import person_forms, place_forms
+from .glossary import Entry, Variant, variants_from_data
+from .inflect_ru import person_case_forms, person_forms, place_case_forms, place_forms
+from .lexicon import SHIPPED, Lexicon
 from .translit import is_chinese_name, wade_giles
 
 # Key forms, stored in the automaton value next to the entity index and key language.
-NAME, SHORT, VARIANT, INFLECTED, INFLECTED_SHORT, REVERSED = range(6)
-FORM_NAMES = ("name", "short", "variant", "inflected", "inflected", "name")
+NAME, SHORT, VARIANT, INFLECTED, INFLECTED_SHORT, REVERSED, INFLECTED_VARIANT = range(7)
+FORM_NAMES = ("name", "short", "variant", "inflected", "inflected", "name", "variant")
 _KEY_TAGS = ("en", "ru", "kk", "kk-Latn")
 _LANG_INDEX = {tag: i for i, tag in enumerate(_KEY_TAGS)}
-FULL_FORMS = frozenset({NAME, VARIANT, INFLECTED, REVERSED})
+FULL_FORMS = frozenset({NAME, VARIANT, INFLECTED, REVERSED, INFLECTED_VARIANT})
+VARIANT_FORMS = frozenset({VARIANT, INFLECTED_VARIANT})
 
 _MAX_WINDOW = 8  # longest multi-word name tried as a window of words
 _MEMO_SIZE = 50_000  # remembered phonetic forms and opener lookups per index
@@ -113,16 +115,25 @@ class NameIndex:
         self.multi_first: dict[str, set[int]] = {}
         self.window_blocks: dict[str, array] = {}  # their whole-name skeleton blocks
         self.overflow: list[tuple[int, ...]] = []
+        # Variants an entity has beyond plain Latin spellings (a kind other than spelling, or a
+        # Cyrillic text whose case forms are keys): what a variant hit is, without the entry.
+        self.variants: dict[int, tuple[Variant, ...]] = {}
         self.entries: dict[str, Entry] = {}  # kept only when built with keep_entries
         self._part_cache: dict[int, frozenset[str]] = {}
         self._place_forms: tuple[list[str], list[int]] | None = None
         self._memo: dict = {}  # bounded; see phonetic() and nearest_places()
+        self.lexicon: Lexicon = SHIPPED  # common words and real places (lexicon.py)
+        self._geonames: dict[int, list[int]] | None = None  # GeoNames id -> glossary places
 
     # -- building
 
     @classmethod
-    def build(cls, entries: Iterable[Entry], keep_entries: bool = True) -> NameIndex:
+    def build(
+        cls, entries: Iterable[Entry], keep_entries: bool = True, lexicon: Lexicon | None = None
+    ) -> NameIndex:
         index = cls()
+        if lexicon is not None:
+            index.lexicon = lexicon
         for entry in entries:
             index.add(entry)
             if keep_entries:
@@ -168,11 +179,24 @@ class NameIndex:
                 if tag == "ru" and is_person:
                     for form in person_forms(short):
                         self._add_key(form, idx, INFLECTED_SHORT, lang)
+        kept: list[Variant] = []
         for item in entry.variants:
             variant = item.text
-            lang = _LANG_INDEX["ru"] if is_cyrillic(variant) else _LANG_INDEX["en"]
+            cyrillic = is_cyrillic(variant)
+            lang = _LANG_INDEX["ru"] if cyrillic else _LANG_INDEX["en"]
             self._add_key(variant, idx, VARIANT, lang)
-            full[phonetic(variant)] = None
+            if cyrillic and item.kind != "abbreviation" and not variant.isupper():
+                forms = person_forms(variant) if is_person else place_forms(variant)
+                for form in forms:
+                    self._add_key(form, idx, INFLECTED_VARIANT, lang)
+            if item.kind == "spelling" and not variant.isupper():
+                # Only misspellings are scored as the entity's own forms: a typo of a former
+                # name or an exonym is not a reason to suggest today's name.
+                full[phonetic(variant)] = None
+            if cyrillic or item.kind != "spelling":
+                kept.append(item)
+        if kept:
+            self.variants[idx] = tuple(kept)
         if chinese and (older := wade_giles(en_name)):
             full[phonetic(older)] = None  # Hsi Chin-p'ing: scored, never a rewrite target
         for form in full:
@@ -244,7 +268,7 @@ class NameIndex:
         # Pickling the automaton loads ~7x faster than Automaton.save()/ahocorasick.load().
         with _automaton_path(path).open("wb") as fh:
             pickle.dump(self.automaton, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        transient = ("automaton", "_part_cache", "_place_forms", "_memo")
+        transient = ("automaton", "_part_cache", "_place_forms", "_memo", "lexicon", "_geonames")
         state = {k: v for k, v in vars(self).items() if k not in transient}
         state["entries"] = [_entry_state(e) for e in self.entries.values()]
         with path.open("wb") as fh:
@@ -267,6 +291,8 @@ class NameIndex:
         index._part_cache = {}
         index._place_forms = None
         index._memo = {}
+        index.lexicon = SHIPPED
+        index._geonames = None
         return index
 
     # -- lookups
@@ -287,9 +313,45 @@ class NameIndex:
             found = self.names["ru"].get(idx)  # Kazakh copy writes foreign names the Russian way
         return found
 
+    def names_of(self, idx: int, tag: str) -> str | None:
+        """The entity's own name for a key language, with no fallback."""
+        table = self.names.get(tag)
+        return table.get(idx) if table is not None else None
+
+    def shorts_of(self, idx: int, tag: str) -> str | None:
+        table = self.shorts.get(tag)
+        return table.get(idx) if table is not None else None
+
     def short(self, idx: int, lang: str) -> str | None:
         tag = lang if lang in self.shorts else "en"
         return self.shorts[tag].get(idx)
+
+    def variant_of(self, idx: int, surface: str) -> tuple[Variant, list[tuple[str, int]]]:
+        """The listed variant a hit on `surface` stands for, and where the hit is a Russian case
+        form of it, the (case, position) pairs of that form (see inflect_ru.person_case_forms).
+
+        A plain spelling that was not kept is rebuilt from the surface: its kind is the default.
+        """
+        key = fold(surface)
+        for variant in self.variants.get(idx, ()):
+            if fold(variant.text) == key:
+                return variant, []
+        for variant in self.variants.get(idx, ()):
+            if not is_cyrillic(variant.text):
+                continue
+            found = [
+                (case, position)
+                for case, forms in self.case_forms(variant.text, idx).items()
+                for position, form in enumerate(forms)
+                if fold(form) == key
+            ]
+            if found:
+                return variant, found
+        return Variant(surface), []
+
+    def case_forms(self, name: str, idx: int) -> dict[str, list[str]]:
+        """Russian case forms of a name of this entity (a person's or a place's)."""
+        return person_case_forms(name) if self.is_person(idx) else place_case_forms(name)
 
     def is_person(self, idx: int) -> bool:
         return bool(self.flags[idx] & _IS_PERSON)
@@ -317,6 +379,46 @@ class NameIndex:
         """Phonetic forms a bare one-word reference to this entity can take."""
         tails = self.tails[idx]
         return tails.split("|") if tails else []
+
+    def is_bare_form(self, word: str) -> bool:
+        """Whether a word is, letter for letter in phonetic form, the surname or one-word name
+        of some entity (Japarov, even where two Japarovs share it)."""
+        key = self.phonetic(word)
+        postings = self.tail_blocks.get(skeleton_of_phonetic(key))
+        if postings is None:
+            return False
+        owners = (postings,) if isinstance(postings, int) else postings
+        return any(key in self.tail_forms(idx) for idx in owners[:50])
+
+    def places_called(self, word: str) -> list[int]:
+        """Glossary places that GeoNames also calls `word` (Farghona is Fergana's Uzbek name)."""
+        ids = self.lexicon.place_ids(word)
+        if not ids:
+            return []
+        if self._geonames is None:
+            by_id: dict[int, list[int]] = {}
+            for idx in range(len(self.ids)):
+                if self.flags[idx] & _IS_PERSON:
+                    continue
+                for tag in ("en", "ru", "kk"):
+                    name = self.names[tag].get(idx)
+                    for ident in self.lexicon.place_ids(name) if name else ():
+                        owners = by_id.setdefault(ident, [])
+                        if idx not in owners:
+                            owners.append(idx)
+            self._geonames = by_id
+        found = {idx for ident in ids for idx in self._geonames.get(ident, ())}
+        return sorted(found)
+
+    def is_name_token(self, word: str) -> bool:
+        """Whether a word, in phonetic form, is one word of some entity's name (Majlis of Oliy
+        Majlis and Milli Majlis)."""
+        key = self.phonetic(word)
+        postings = self.blocks.get(skeleton_of_phonetic(key))
+        if postings is None:
+            return False
+        owners = (postings,) if isinstance(postings, int) else postings
+        return any(key in self.phonetics[idx].replace("-", " ").split() for idx in owners[:50])
 
     def phonetic(self, text: str) -> str:
         """phonetic(), remembered: copy repeats the same capitalized words endlessly."""

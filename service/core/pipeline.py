@@ -20,10 +20,12 @@ from .locales import (
     babel_locale,
     detect_language,
     language_of,
+    lookup_chain,
     normalize_tag,
     parse_tag,
 )
-from .matching import Normalized, normalize
+from .markup import mask_markup
+from .matching import NamePolicy, Normalized, normalize
 from .nameindex import NameIndex
 from .translate import EngineError, EngineRouter
 from .translate.enforce import Protected, html_markup, translate_protected
@@ -46,6 +48,7 @@ class Localizer:
     index: NameIndex
     styles: HouseStyles
     engines: EngineRouter = field(default_factory=EngineRouter)
+    policy: NamePolicy = field(default_factory=NamePolicy)
 
     @classmethod
     def from_paths(
@@ -53,10 +56,14 @@ class Localizer:
         glossary_paths: Sequence[str | Path] | None = None,
         styles_path: str | Path | None = None,
         engines: EngineRouter | None = None,
+        policy: NamePolicy | None = None,
     ) -> Localizer:
         glossary = load_glossary(glossary_paths or None)
         return cls(
-            NameIndex.build(glossary), load_house_styles(styles_path), engines or EngineRouter()
+            NameIndex.build(glossary),
+            load_house_styles(styles_path),
+            engines or EngineRouter(),
+            policy or NamePolicy(),
         )
 
     def localize(
@@ -68,7 +75,8 @@ class Localizer:
         fmt: str = "text",
     ) -> dict:
         return localize(
-            text, targets, self.index, self.styles, source_language, self.engines, engine, fmt
+            text, targets, self.index, self.styles, source_language, self.engines, engine, fmt,
+            self.policy,
         )
 
 
@@ -101,11 +109,13 @@ def localize(
     engines: EngineRouter | None = None,
     engine: str | None = None,
     fmt: str = "text",
+    policy: NamePolicy | None = None,
 ) -> dict:
     """Normalize names, find figures and build one version per target locale.
 
     `engines` translate targets in other languages (`engine` forces one of them by name);
-    `fmt` is "text" or "html" (markup kept, translate="no" honoured).
+    `fmt` is "text" or "html" (markup kept, translate="no" honoured); `policy` is the desk's
+    choice for former names and exonyms.
     """
     if not isinstance(text, str) or not text.strip():
         raise LocalizeError("the article is empty")
@@ -113,14 +123,20 @@ def localize(
         raise LocalizeError(f"unknown format {fmt!r} (use 'text' or 'html')")
     targets = parse_targets(targets)
     language = _source_language(text, source_language)
-    normalized = normalize(index, text, language)
-    figures = find_figures(normalized.text, language) if language == "en" else []
+    normalized = normalize(index, text, language, fmt=fmt, policy=policy)
+    # Figures and copy hygiene read what a reader sees: in HTML, markup is blanked out first
+    # (same length, so their offsets are offsets into the document).
+    visible = mask_markup(normalized.text) if fmt == "html" else normalized.text
+    figures = find_figures(visible, language) if language == "en" else []
     context = _Context(normalized, figures, index, styles, engines or EngineRouter(), engine, fmt)
     return {
         "source_language": language,
         "normalized": {
             **normalized.to_dict(),
-            "flags": [flag.to_dict() for flag in find_copy_issues(text)],
+            "flags": [
+                flag.to_dict()
+                for flag in find_copy_issues(mask_markup(text) if fmt == "html" else text)
+            ],
         },
         "versions": {target: context.version(target) for target in targets},
     }
@@ -153,7 +169,7 @@ class _Context:
     def version(self, target: str) -> dict:
         normalized = self.normalized
         warnings: list[str] = []
-        names = _render_names(target, normalized, self.index, warnings)
+        names = _render_names(target, normalized, self.index, warnings, self.styles)
         rendered = [render_figure(f, target, self.styles) for f in self.figures]
         figures = [
             {"kind": f.kind, "original": f.original, "rendered": r}
@@ -193,7 +209,7 @@ class _Context:
 
     def _target_form(self, entry: Entry, target: str, surface: str, short: bool) -> str:
         """The target form of one mention: a later, short reference stays short."""
-        full, origin = render_name(entry, target, self.normalized.language)
+        full, origin = render_name(entry, target, self.normalized.language, self.styles)
         if not short:
             return full
         found = entry.short_in(target)
@@ -221,8 +237,8 @@ class _Context:
             entry = self.index.entries.get(mention.entity)
             if entry is None or not entry.name_in(source):
                 continue
-            rendered, origin = render_name(entry, target, source)
-            if origin == "glossary":
+            rendered, origin = render_name(entry, target, source, self.styles)
+            if origin in ("glossary", "house-style", "cldr"):
                 entries[entry.name_in(source)] = rendered
         try:
             set_glossary(source, language_of(target), entries)
@@ -285,7 +301,11 @@ def _same_language_text(
 
 
 def _render_names(
-    target: str, normalized: Normalized, index: NameIndex, warnings: list[str]
+    target: str,
+    normalized: Normalized,
+    index: NameIndex,
+    warnings: list[str],
+    styles: HouseStyles | None = None,
 ) -> list[dict]:
     """Each linked entity once, in order of first mention, rendered for the target."""
     rendered: list[dict] = []
@@ -298,10 +318,16 @@ def _render_names(
         if entry is None:
             continue
         source = entry.name_in(normalized.language) or mention.surface
-        text, origin = render_name(entry, target, normalized.language)
+        text, origin = render_name(entry, target, normalized.language, styles)
         if origin == "unchanged" and language_of(target) in _IDEOGRAPHIC:
             warnings.append(
                 f"no {target} form of {source!r} ({entry.id}) in the glossary; left as written"
+            )
+        elif origin.startswith("fallback:"):
+            other = origin.split(":", 1)[1]
+            warnings.append(
+                f"no {target} form of {source!r} ({entry.id}) in the glossary; the {other} "
+                f"form {text!r} stands in for it: please check"
             )
         elif origin == "transliterated":
             warnings.append(f"{source!r} was transliterated to {text!r}: please check")
@@ -332,15 +358,31 @@ def fold_equal(a: str, b: str | None) -> bool:
     return b is not None and fold(a) == fold(b)
 
 
-def render_name(entry: Entry, target: str, source_language: str = "en") -> tuple[str, str]:
-    """(text, origin): the glossary form first, a marked transliteration second."""
-    found = entry.name_in(target)
-    if found:
-        return found, "glossary"
+def render_name(
+    entry: Entry, target: str, source_language: str = "en", styles: HouseStyles | None = None
+) -> tuple[str, str]:
+    """(text, origin) of an entity's name in a target locale.
+
+    origin: `house-style` (the desk's own name for a country), `glossary` (the entry's form
+    for the target), `cldr` (a country's name in the target from CLDR), `fallback:ru` (the
+    form of another language, for want of the target's own), `transliterated`, `unchanged`.
+    """
+    if entry.territory and styles is not None:
+        chosen = styles.for_locale(target).territories.get(entry.territory)
+        if chosen:
+            return chosen, "house-style"
+    own = _own_form(entry.names, target)
+    if own:
+        return own, "glossary"
+    if entry.territory:
+        found = entry.name_in(target)
+        if found:
+            return found, "cldr"
     language = language_of(target)
     if language == "kk" and parse_tag(target).script != "Latn" and entry.name_in("ru"):
-        # Kazakh copy writes foreign names the Russian way (Си Цзиньпин).
-        return entry.name_in("ru"), "glossary"
+        # Kazakh copy often writes foreign names the Russian way (Си Цзиньпин); the entry has
+        # no Kazakh form, so this is a stand-in an editor should check.
+        return entry.name_in("ru"), "fallback:ru"
     english = entry.name_in("en") or entry.id
     if language in _IDEOGRAPHIC:
         return english, "unchanged"
@@ -358,6 +400,14 @@ def render_name(entry: Entry, target: str, source_language: str = "en") -> tuple
     # Other Latin-script targets write these names the English way unless the glossary says
     # otherwise; "unchanged" tells the editor no localized form was found.
     return english, "unchanged"
+
+
+def _own_form(forms, target: str) -> str | None:
+    """The form written for the target's own language (kk-KZ -> kk), never another's."""
+    for tag in lookup_chain(target):
+        if tag in forms:
+            return forms[tag]
+    return None
 
 
 def _is_chinese_name(entry: Entry) -> bool:

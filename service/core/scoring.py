@@ -64,5 +64,18 @@ def differs_at_edges(query: str, candidate: str) -> bool:
 
 def first_letters_differ(query: str, candidate: str) -> bool:
     q = query.replace("-", " ").split()
-    c = candidate.replace("-", " ").split()
+    c = form_tokens(candidate, len(q))
     return any(a[:1] != b[:1] for a, b in zip(q, c, strict=False))
+
+
+def form_tokens(form: str, count: int) -> list[str]:
+    """The tokens of a candidate's phonetic form, lined up with a query of `count` tokens.
+
+    Hyphenated parts count as tokens ("kasim-jomart tokaiev" has three), unless the query
+    wrote the compound as one word ("Kassymjomart Tokayev"): then the parts are joined.
+    """
+    split = form.replace("-", " ").split()
+    if len(split) == count or "-" not in form:
+        return split
+    joined = form.replace("-", "").split()
+    return joined if len(joined) == count else split

@@ -387,6 +387,30 @@ def is_chinese_name(name: str) -> bool:
     return all(_pinyin_syllables(w) is not None for w in words)
 
 
+_PALLADIUS_SYLLABLES = frozenset(_PINYIN_TO_RUSSIAN.values())
+_PALLADIUS_SURNAMES = frozenset(
+    _PINYIN_TO_RUSSIAN[s] for s in _CHINESE_SURNAMES if s in _PINYIN_TO_RUSSIAN
+)
+
+
+def _split_palladius(run: str) -> bool:
+    if not run:
+        return True
+    return any(
+        run[:size] in _PALLADIUS_SYLLABLES and _split_palladius(run[size:])
+        for size in range(min(5, len(run)), 0, -1)
+    )
+
+
+def is_palladius_name(name: str) -> bool:
+    """A Chinese name written in Russian by the Palladius system (Ван Ян, Си Цзиньпин): the
+    first word a common family name, every word made of Palladius syllables."""
+    words = [w.lower() for w in re.findall(r"[а-яёА-ЯЁ]+", name)]
+    if len(words) < 2 or words[0] not in _PALLADIUS_SURNAMES:
+        return False
+    return all(_split_palladius(w) for w in words)
+
+
 def _pinyin_to_russian(text: str) -> str:
     """Palladius for every word that is pinyin; other words get the general name rules."""
     def convert(m: re.Match[str]) -> str:

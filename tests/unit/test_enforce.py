@@ -6,9 +6,10 @@ fails), so each recovery path is exercised on purpose; real engines have their o
 
 import pytest
 
+from service.core.markup import markup_spans
 from service.core.translate.base import PLACEHOLDER, EngineError, EngineInfo
 from service.core.translate.enforce import Protected, html_markup, translate_protected
-from service.core.translate.segment import markup_spans, split_sentences
+from service.core.translate.segment import split_sentences
 
 
 class Shouting:

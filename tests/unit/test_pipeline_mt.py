@@ -56,7 +56,7 @@ def test_the_engine_gets_placeholders_and_a_glossary_not_the_names(mini_index, d
 def test_forcing_an_engine_that_does_not_serve_the_pair(mini_index, deepl):
     version = run(mini_index, deepl, ["kk-KZ"], engine="deepl")["versions"]["kk-KZ"]
     assert version["text"] is None
-    assert version["warnings"][0] == "engine 'deepl' does not serve en->kk; the text is null"
+    assert "engine 'deepl' does not serve en->kk; the text is null" in version["warnings"]
 
 
 def test_engine_failure_is_a_warning_not_a_crash(mini_index, deepl):

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape, unescape
 
+from ..markup import markup_spans
 from .base import PLACEHOLDER, EngineError, Translator, placeholder
-from .segment import markup_spans, split_sentences
+from .segment import split_sentences
 
 
 @dataclass(frozen=True)
