@@ -198,7 +198,12 @@ def _word_after(text: str, end: int) -> str | None:
 # Past-tense verbs, without the reporting ones ("said", "заявил"): news is told in the past,
 # but "officials in Nur-Sultan said" is about today; "Dostoevsky served in Semipalatinsk" is not.
 _PAST = {
-    "en": re.compile(r"\b(?:was|were|had|did|used to|\w{2,}ed)\b", re.IGNORECASE),
+    "en": re.compile(
+        r"\b(?:was|were|had|did|used to|\w{2,}ed|became|began|built|came|fell|flew|gave|grew|"
+        r"held|kept|knew|left|lost|made|ran|rose|sent|stood|took|went|won|wrote|brought|"
+        r"bought|fought|taught|caught|led|lay|sat|spent|struck|hung|saw|met)\b",
+        re.IGNORECASE,
+    ),
     "ru": re.compile(r"(?<![\w-])(?:был|была|было|были|\w{2,}(?:ла|ло|ли|лся|лась|лось|лись)"
                      r"|\w{3,}л)(?![\w-])", re.IGNORECASE),
     # Kazakh past: a consonant before -ды/-ді/-ты/-ті (келді, барды); with a vowel or й before

@@ -77,6 +77,15 @@ class Lexicon:
         tag = morph.parse(word)[0].tag
         return "VERB" in tag and "past" in tag
 
+    def is_name_word(self, word: str) -> bool:
+        """Whether Russian morphology reads a Cyrillic word as a given name, patronymic or
+        surname (Марат, Валерий); False for Latin words and when it cannot tell."""
+        morph = self._russian() if any("\u0400" <= ch <= "\u04ff" for ch in word) else None
+        if morph is None:
+            return False
+        tag = morph.parse(word)[0].tag
+        return any(g in tag for g in ("Name", "Surn", "Patr"))
+
     def is_ordinary_word(self, word: str, language: str) -> bool:
         """A word of the language that is not a name: a common English word; a Russian word
         the dictionary knows whose likeliest reading is no given name, surname or place."""

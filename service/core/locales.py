@@ -97,9 +97,14 @@ SOURCE_LANGUAGES = ("en", "ru", "kk")
 def detect_language(text: str) -> str:
     """en, ru or kk from the script of the letters (copy comes in these three only)."""
     sample = text[:4000]
-    cyrillic = sum(1 for ch in sample if "\u0400" <= ch <= "\u04ff")
-    latin = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
+    cyrillic = len(_CYRILLIC.findall(sample))
+    latin = len(_LATIN.findall(sample))
     if cyrillic <= latin:
         return "en"
-    kazakh = sum(1 for ch in sample if ch in "әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+    kazakh = len(_KAZAKH.findall(sample))
     return "kk" if kazakh * 200 >= cyrillic else "ru"
+
+
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_LATIN = re.compile("[A-Za-z]")
+_KAZAKH = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")

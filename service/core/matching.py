@@ -38,7 +38,6 @@ from .folding import (
     fold,
     phonetic,
     restore_letters,
-    skeleton_of_phonetic,
 )
 from .glossary import Variant
 from .inflect_kk import reinflect
@@ -102,6 +101,7 @@ _NOT_NAMES = _words(
     с со по о об из к и а но что как это этот эта также он она они его её их мы вы при после до
     для за январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь
     января февраля марта апреля мая июня июля августа сентября октября ноября декабря
+    later earlier now still instead finally afterwards recently separately photo source
     казахстанский китайский российский республики республика сегодня вчера завтра также
     ертең бүгін кеше биыл жуырда қазір енді осы бұл сондай-ақ алдағы келесі сенбіде жексенбіде
     дүйсенбіде сейсенбіде сәрсенбіде бейсенбіде жұмада мұнда онда кейін бірақ және
@@ -115,6 +115,14 @@ _OF_NAME = re.compile(r"(?<![\w'’-])([A-Z][\w'’-]+) of (?:the )?$")
 _OF_NOT_A_NAME = frozenset("city capital residents citizens people mayor akim head".split())
 # How close a spelling GeoNames gives for a glossary place must be to the glossary's name.
 GEONAMES_SIMILAR = 60.0
+# Punctuation that ends a word, for splitting text into words without a regular expression.
+_PUNCTUATION_TO_SPACE = str.maketrans({ch: " " for ch in ".,;:!?\"«»“”„()[]{}<>/\\|"})
+# Plural endings of family names: the Japarovs, Жапаровы, Жапаровтар.
+_PLURALS = {
+    "en": ("s",),
+    "ru": ("ы", "ых", "ым", "ыми"),
+    "kk": ("тар", "тер", "дар", "дер", "лар", "лер"),
+}
 # Letters that romanizations swap for one another at the start of a name (Kurbanguly).
 _VOICING_PAIRS = [{"k", "g"}, {"t", "d"}, {"p", "b"}, {"s", "z"}, {"f", "v"}, {"c", "j"}]
 
@@ -345,6 +353,7 @@ class _Article:
         self.named: set[int] = set()
         self.exactly_named: set[int] = set()  # ... letter for letter as the glossary has it
         self._canonical_hits: dict[int, list[int]] = {}
+        self._full_hits: dict[int, list[int]] = {}  # full names only
         # Spans a listed variant decided (linked, changed or deliberately left alone): the fuzzy
         # stages never take them up again.
         self.settled = bytearray(len(text))
@@ -358,6 +367,7 @@ class _Article:
         self._local_cache: dict[bool, tuple[list[str], list[int]]] = {}
         self.local: frozenset[int] = frozenset()
         self._span: tuple[int, int] | None = None  # the span the fuzzy stage is looking at
+        self._after_a_name = False  # ... follows a capitalized word that may be a given name
         self._lower: frozenset[str] | None = None
 
     # -- exact stage
@@ -380,6 +390,7 @@ class _Article:
             if position not in variants and not hit.ambiguous:
                 if hit.form in FULL_FORMS:  # a full name links wherever it stands
                     self._canonical_hits.setdefault(hit.idx, []).append(hit.start)
+                    self._full_hits.setdefault(hit.idx, []).append(hit.start)
                 if hit.form == NAME:
                     surface = self.text[hit.start : hit.end]
                     if surface in (self.index.names_of(hit.idx, hit.lang),
@@ -422,6 +433,8 @@ class _Article:
         # A capitalized first word of a sentence says little when the person was named before.
         if self._next_to_unknown_name(hit.start, hit.end, allow_sentence_start=bool(named)):
             return None
+        if named and self._misspelt_full_name(hit, named):
+            return None  # "Alikan Smailov": the whole name, misspelt, is the fuzzy stage's
         # A shared key, or a bare short form: link to somebody already named in full.
         if len(named) == 1:
             return named[0]
@@ -429,7 +442,10 @@ class _Article:
             return None
         # A unique short form with no full mention before it, if it is more than a bare
         # syllable ("Ma", "Li" are too common to link on their own).
-        return hit.idx if hit.end - hit.start >= 4 else None
+        # An acronym (СНГ, SCO) names one body however short it is.
+        surface = self.text[hit.start : hit.end]
+        long_enough = hit.end - hit.start >= 4 or (surface.isupper() and len(surface) >= 3)
+        return hit.idx if long_enough else None
 
     def _next_to_unknown_name(
         self, start: int, end: int, allow_sentence_start: bool = False
@@ -445,6 +461,21 @@ class _Article:
         after = _ADJACENT_AFTER.match(self.text, end)
         return any(self._unknown_word(m) for m in (before, after))
 
+    def _misspelt_full_name(self, hit: _Hit, named: list[int]) -> bool:
+        """Whether the capitalized word before a short form makes, with it, a near spelling of
+        the full name of the person named elsewhere."""
+        before = _ADJACENT_BEFORE.search(self.text, max(0, hit.start - 40), hit.start)
+        if before is None or before.group(1).lower() in _NOT_NAMES:
+            return False
+        query = self.index.phonetic(self.text[before.start(1) : hit.end])
+        tokens = query.replace("-", " ").split()
+        return any(
+            token_score(tokens, form_tokens(form, len(tokens))) >= LOCAL_SUGGEST_AT
+            for idx in named
+            for form in self.index.phonetics[idx].split("|")
+            if form
+        )
+
     def _unknown_word(self, match: re.Match[str] | None) -> bool:
         """A capitalized neighbour that may be part of one longer name with the span: not a
         title, not another glossary name ("Тоқаев Нұр-Сұлтанда болды": two names side by side),
@@ -458,9 +489,11 @@ class _Article:
             return False
         if _sentence_start(self.text, match.start(1)) and (
             word in self._lowercase_words()
-            # Russian opens sentences with nouns and adverbs before names ("Поручение Акылбека
-            # Джапарова"); English with given names ("Abdullah Aripov"), which word lists hold.
-            or (self.language != "en" and self.index.lexicon.is_ordinary_word(word, self.language))
+            # Russian and Kazakh open sentences with nouns and adverbs before names
+            # ("Поручение Акылбека Джапарова", "Ертең Нұр-Сұлтанда"); only a word the Russian
+            # dictionary calls a given name or surname joins them ("Марат Тоқаев"). English
+            # word lists hold given names as words (Abdullah), so English asks only its own text.
+            or (self.language != "en" and not self.index.lexicon.is_name_word(word))
         ):
             return False
         return True
@@ -750,16 +783,13 @@ class _Article:
             return
         cache: dict = {}
         resume = 0
+        window_lengths = self.index.window_lengths
         for match in _CAP_WORD.finditer(self.text):
             if match.start() < resume:
                 continue
-            first = match.group()
-            skeleton = cache.get(first)
-            if skeleton is None:
-                skeleton = cache[first] = skeleton_of_phonetic(self.index.phonetic(first))
-            lengths = self.index.multi_first.get(skeleton)
+            lengths = window_lengths(match.group())
             if lengths:
-                resume = self._try_windows(match.start(), sorted(lengths, reverse=True), cache)
+                resume = self._try_windows(match.start(), lengths, cache)
 
     def _try_windows(self, start: int, lengths: list[int], cache: dict) -> int:
         """Try the longest window first; return where scanning may resume."""
@@ -814,9 +844,23 @@ class _Article:
 
     def link_runs(self) -> None:
         cache: dict[str, list] = {}
+        lower = self._lowercase_words()
+        covered = self.covered
         for match in _CAP_RUN.finditer(self.text):
-            for start, end in self._segments(match.start(), match.end()):
+            start, end = match.span()
+            word = match.group()
+            if " " not in word and "\u00a0" not in word and "\t" not in word:
+                # One word, the commonest run by far: a sentence opener written in lower case
+                # elsewhere, a title, or a word already linked needs no more work.
+                low = word.lower()
+                if low in _NOT_NAMES or covered.find(1, start, end) != -1:
+                    continue
+                if low in lower and _sentence_start(self.text, start):
+                    continue
                 self._link_segment(start, end, cache)
+                continue
+            for piece_start, piece_end in self._segments(start, end):
+                self._link_segment(piece_start, piece_end, cache)
 
     def _segments(self, start: int, end: int) -> Iterable[tuple[int, int]]:
         """Name-like pieces of a capitalized run: uncovered, with title words removed."""
@@ -855,8 +899,11 @@ class _Article:
     def _is_covered(self, start: int, end: int) -> bool:
         return self.covered.find(1, start, end) != -1
 
-    def _link_segment(self, start: int, end: int, cache: dict) -> None:
+    def _link_segment(
+        self, start: int, end: int, cache: dict, after_a_name: bool = False
+    ) -> None:
         self._span = (start, end)
+        self._after_a_name = after_a_name
         surface = self.text[start:end]
         for suffix in ("'s", "’s", "s'", "s’"):
             if surface.endswith(suffix):
@@ -864,15 +911,17 @@ class _Article:
                 end -= len(suffix)
         if len(surface) < 3:
             return
-        if self._plural_of_a_name(surface):
-            return
         tokens = surface.split()
-        if len(tokens) == 1 and self._link_partial(start, end, surface):
-            return
+        single = len(tokens) == 1
         # A capitalized word opening a sentence is usually an ordinary word ("Grain prices
-        # rose"), and certainly one if the article also writes it in lower case.
-        sentence_start = len(tokens) == 1 and _sentence_start(self.text, start)
+        # rose"), and certainly one if the article also writes it in lower case. This is the
+        # commonest case by far, so it is ruled out first, before any folding.
+        sentence_start = single and _sentence_start(self.text, start)
         if sentence_start and surface.lower() in self._lowercase_words():
+            return
+        if single and self._link_partial(start, end, surface):
+            return
+        if single and self._plural_of_a_name(surface):
             return
         found = self._cached_fuzzy(surface, tokens, cache, sentence_start)
         if not found and len(tokens) > 1 and self._not_a_given_name(start, tokens[0]):
@@ -880,7 +929,12 @@ class _Article:
             # opener or a title the word lists do not know; try without it. A capitalized
             # word inside a sentence is a given name: "Igor Matvienko" is not Valentina.
             cut = self.text.index(tokens[1], start + len(tokens[0]))
-            self._link_segment(cut, end, cache)
+            # A first word that is neither a title nor written in lower case elsewhere may be
+            # a given name ("Igor Matvienko" opening a sentence): then the rest is looked for
+            # among the people the article names, not in the whole glossary.
+            first = tokens[0].lower()
+            opener = first in _NOT_NAMES or first in self._lowercase_words() or tokens[0].isupper()
+            self._link_segment(cut, end, cache, after_a_name=not opener)
             return
         if found:
             self._record_fuzzy(start, end, surface, found)
@@ -897,9 +951,10 @@ class _Article:
         """"The Japarovs", "Жапаровы": a family, written as the plural of a glossary name."""
         if " " in surface:
             return False
+        endings = _PLURALS.get(self.language, ())
+        if not surface.lower().endswith(endings):
+            return False
         key = fold(surface)
-        endings = ("s", "es") if self.language == "en" else ("ы", "ых", "ым", "ыми", "тар", "тер",
-                                                             "дар", "дер", "лар", "лер")
         return any(
             key.endswith(fold(e)) and self.index.is_bare_form(surface[: -len(e)])
             for e in endings
@@ -907,8 +962,11 @@ class _Article:
         )
 
     def _lowercase_words(self) -> frozenset[str]:
+        """Words the article writes in lower case somewhere (split at C speed: tokens are cut
+        at punctuation, and a token counts when it is all lower case)."""
         if self._lower is None:
-            self._lower = frozenset(_LOWER_WORD.findall(self.text))
+            tokens = self.text.translate(_PUNCTUATION_TO_SPACE).split()
+            self._lower = frozenset(t for t in set(tokens) if t.islower())
         return self._lower
 
     def _cached_fuzzy(
@@ -917,7 +975,7 @@ class _Article:
         # Which sentence the query stands in matters to the contrast rule (_contrasted).
         start = self.text.find(surface, self._span[0]) if self._span else -1
         begin = sentence_span(self.text, start, start + len(surface))[0] if start >= 0 else -1
-        key = (fold(surface), sentence_start, begin)
+        key = (fold(surface), sentence_start, begin, self._after_a_name)
         if key not in cache:
             cache[key] = self._fuzzy(surface, tokens, sentence_start)
         return cache[key]
@@ -981,7 +1039,7 @@ class _Article:
             tiers: Iterable[set[int]] = [self.index.nearest_places(query)]
         else:
             tiers = self.index.candidate_tiers(words if single else q_tokens)
-        if self._not_a_misspelling(surface, query, single):
+        if self._after_a_name or self._not_a_misspelling(surface, query, single):
             tiers = []
         for pool in tiers:
             pool.difference_update(self.local)
@@ -1018,7 +1076,7 @@ class _Article:
         if self._span is None:
             return False
         begin, stop = sentence_span(self.text, *self._span)
-        return any(begin <= at < stop for at in self._canonical_hits.get(idx, ()))
+        return any(begin <= at < stop for at in self._full_hits.get(idx, ()))
 
     def _another_chinese_name(self, surface: str) -> bool:
         """A query that is itself a well-formed Chinese name (Wang Yong, Ван Юн) is somebody

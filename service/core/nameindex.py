@@ -410,6 +410,18 @@ class NameIndex:
         found = {idx for ident in ids for idx in self._geonames.get(ident, ())}
         return sorted(found)
 
+    def window_lengths(self, word: str) -> list[int]:
+        """Word counts of the multi-word names whose first word could be `word` misspelt,
+        longest first (remembered: the same capitalized words open windows in every article)."""
+        key = ("window-lengths", word)
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) > _MEMO_SIZE:
+                self._memo.clear()
+            lengths = self.multi_first.get(skeleton_of_phonetic(self.phonetic(word)))
+            found = self._memo[key] = sorted(lengths, reverse=True) if lengths else []
+        return found
+
     def is_name_token(self, word: str) -> bool:
         """Whether a word, in phonetic form, is one word of some entity's name (Majlis of Oliy
         Majlis and Milli Majlis)."""
