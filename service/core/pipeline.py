@@ -371,13 +371,13 @@ def render_name(
         chosen = styles.for_locale(target).territories.get(entry.territory)
         if chosen:
             return chosen, "house-style"
+    if entry.territory:
+        found = entry.name_in(target)  # the collection's names are CLDR's too
+        if found:
+            return found, "cldr"
     own = _own_form(entry.names, target)
     if own:
         return own, "glossary"
-    if entry.territory:
-        found = entry.name_in(target)
-        if found:
-            return found, "cldr"
     language = language_of(target)
     if language == "kk" and parse_tag(target).script != "Latn" and entry.name_in("ru"):
         # Kazakh copy often writes foreign names the Russian way (Си Цзиньпин); the entry has
