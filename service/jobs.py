@@ -92,6 +92,7 @@ class LocalizerCache:
                 # Entries are read after the revision: an edit in between makes the next check
                 # see a newer revision and rebuild again, never keep a stale index.
                 index = NameIndex.build(glossary.entries())
+                index.lexicon.warm()  # word lists and places: read once, not on the first job
                 self._localizer = Localizer(index, self._styles, self.engines, self._policy)
                 self._revision = revision
                 log.info(

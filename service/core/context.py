@@ -110,6 +110,11 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     return begin, stop.start() if stop else min(len(text), end + 600)
 
 
+def sentence_starts(text: str) -> list[int]:
+    """Offsets where the sentences of a text begin (0 first), by the rule sentence_span uses."""
+    return [0, *(m.end() for m in _SENTENCE_STOP.finditer(text))]
+
+
 def historical_cue(text: str, start: int, end: int, until: int | None, language: str) -> str | None:
     """Why the sentence around a former name is about the past, or None.
 

@@ -42,6 +42,13 @@ class Lexicon:
         self._morph = None
         self._lock = threading.Lock()
 
+    def warm(self) -> None:
+        """Read everything now (about a second), so the first article does not wait for it."""
+        self._load_places()
+        self._russian()
+        self.is_common_word("warm", "en")
+        self.is_common_word("тепло", "ru")
+
     # -- ordinary words
 
     def is_common_word(self, word: str, language: str) -> bool:

@@ -15,6 +15,7 @@ suggestion (`applied: false`) for the editor.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from html import escape
@@ -32,6 +33,7 @@ from .context import (
     naming_context,
     past_tense,
     sentence_span,
+    sentence_starts,
 )
 from .folding import (
     cyrillic_lookalikes,
@@ -368,6 +370,7 @@ class _Article:
         self.local: frozenset[int] = frozenset()
         self._span: tuple[int, int] | None = None  # the span the fuzzy stage is looking at
         self._after_a_name = False  # ... follows a capitalized word that may be a given name
+        self._sentences: list[int] | None = None  # where each sentence starts
         self._lower: frozenset[str] | None = None
 
     # -- exact stage
@@ -973,8 +976,7 @@ class _Article:
         self, surface: str, tokens: list[str], cache: dict, sentence_start: bool = False
     ) -> list:
         # Which sentence the query stands in matters to the contrast rule (_contrasted).
-        start = self.text.find(surface, self._span[0]) if self._span else -1
-        begin = sentence_span(self.text, start, start + len(surface))[0] if start >= 0 else -1
+        begin = self._sentence_of(self._span[0])[0] if self._span and self.local else -1
         key = (fold(surface), sentence_start, begin, self._after_a_name)
         if key not in cache:
             cache[key] = self._fuzzy(surface, tokens, sentence_start)
@@ -1075,8 +1077,16 @@ class _Article:
         not to be confused with Wang Yang" names two people, it does not misspell one."""
         if self._span is None:
             return False
-        begin, stop = sentence_span(self.text, *self._span)
+        begin, stop = self._sentence_of(self._span[0])
         return any(begin <= at < stop for at in self._full_hits.get(idx, ()))
+
+    def _sentence_of(self, position: int) -> tuple[int, int]:
+        """The sentence holding `position`, from one pass over the article's sentence ends."""
+        if self._sentences is None:
+            self._sentences = sentence_starts(self.text)
+        i = bisect_right(self._sentences, position) - 1
+        stop = self._sentences[i + 1] if i + 1 < len(self._sentences) else len(self.text)
+        return self._sentences[i], stop
 
     def _another_chinese_name(self, surface: str) -> bool:
         """A query that is itself a well-formed Chinese name (Wang Yong, Ван Юн) is somebody

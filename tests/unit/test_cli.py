@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from service.cli import main
@@ -65,6 +66,41 @@ def test_glossary_check_passes_on_the_shipped_collections():
     assert result.stdout.startswith("ok: ")
 
 
+def test_every_shipped_variant_is_classified():
+    result = run("glossary", "check", "--strict", "glossaries/")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ok: ")
+
+
+def test_strict_check_names_an_unclassified_variant(tmp_path):
+    loose = tmp_path / "people.yaml"
+    loose.write_text("entries:\n  - {id: a-b, type: person, names: {en: A B}, variants: [A Bee]}\n",
+                     encoding="utf-8")
+    assert run("glossary", "check", str(loose)).exit_code == 0
+    strict = CliRunner().invoke(main, ["glossary", "check", "--strict", str(loose)])
+    assert strict.exit_code == 1
+    assert "variant 'A Bee' has no kind" in strict.output
+
+
+@pytest.mark.parametrize(
+    ("variant", "message"),
+    [
+        ("{text: Old Town, kind: former}", "needs 'until'"),
+        ("{text: Old Town, kind: typo}", "'kind' must be one of"),
+        ("{text: Old Town, kind: former, until: last}", "four-digit year"),
+        ("{text: Old Town, kind: spelling, until: 1990}", "'until' belongs to former"),
+        ("{text: Old Town, kind: former, until: 1990, colour: red}", "unknown field(s) colour"),
+    ],
+)
+def test_malformed_variants_are_named(tmp_path, variant, message):
+    bad = tmp_path / "places.yaml"
+    row = f"{{id: a-b, type: place, names: {{en: A B}}, variants: [{variant}]}}"
+    bad.write_text(f"entries:\n  - {row}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["glossary", "check", str(bad)])
+    assert result.exit_code == 1
+    assert message in result.output and "places.yaml: entry 'a-b'" in result.output
+
+
 def test_localize_with_a_malformed_glossary_names_the_row(tmp_path):
     bad = tmp_path / "people.yaml"
     bad.write_text("entries:\n  - {id: x, type: person, names: {en: ''}}\n", encoding="utf-8")
@@ -123,3 +159,12 @@ def test_db_upgrade_seeds_then_export_round_trips(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     check = CliRunner().invoke(main, ["glossary", "check", "--strict", str(tmp_path / "out")])
     assert check.output.startswith(f"ok: {shipped} entries"), check.output
+
+
+def test_a_desk_applies_former_names_from_the_command_line():
+    text = "A direct flight to Alma-Ata is planned for next month."
+    default = json.loads(run("localize", "-", "--to", "en-GB", "--json", stdin=text).stdout)
+    applied = json.loads(run("localize", "-", "--to", "en-GB", "--json",
+                             "--former-names", "apply", stdin=text).stdout)
+    assert [c["applied"] for c in default["normalized"]["changes"]] == [False]
+    assert applied["normalized"]["text"] == "A direct flight to Almaty is planned for next month."

@@ -25,6 +25,8 @@ def test_settings_read_prefixed_variables_with_types():
     [
         ({"AUDARMA_APERTIUM_POOL_SIZE": "two"}, "AUDARMA_APERTIUM_POOL_SIZE='two' is not a valid"),
         ({"AUDARMA_ENGINES": "apertium,google"}, "unknown engines ['google']"),
+        ({"AUDARMA_FORMER_NAMES": "always"}, "AUDARMA_FORMER_NAMES='always': use one of"),
+        ({"AUDARMA_EXONYMS": "apply"}, "AUDARMA_EXONYMS='apply': use one of suggest, off"),
     ],
 )
 def test_bad_settings_name_the_variable(env, message):
