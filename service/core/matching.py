@@ -104,6 +104,10 @@ _NOT_NAMES = _words(
     для за январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь
     января февраля марта апреля мая июня июля августа сентября октября ноября декабря
     later earlier now still instead finally afterwards recently separately photo source
+    spokesperson spokesman spokeswoman adviser advisor aide official officials analyst
+    economist lawyer journalist reporter correspondent editor professor expert activist
+    diplomat negotiator commander colonel judge prosecutor candidate acting incumbent
+    outgoing incoming former late ex businessman businesswoman banker singer writer
     казахстанский китайский российский республики республика сегодня вчера завтра также
     ертең бүгін кеше биыл жуырда қазір енді осы бұл сондай-ақ алдағы келесі сенбіде жексенбіде
     дүйсенбіде сейсенбіде сәрсенбіде бейсенбіде жұмада мұнда онда кейін бірақ және
