@@ -10,7 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .figures import Figure, HouseStyles, find_figures, load_house_styles, render_figure
+from .context import article_year
+from .figures import (
+    FIGURE_LANGUAGES,
+    Figure,
+    HouseStyles,
+    find_figures,
+    load_house_styles,
+    render_in_place,
+)
 from .folding import fold
 from .glossary import Entry, load_glossary
 from .hygiene import find_copy_issues
@@ -127,7 +135,11 @@ def localize(
     # Figures and copy hygiene read what a reader sees: in HTML, markup is blanked out first
     # (same length, so their offsets are offsets into the document).
     visible = mask_markup(normalized.text) if fmt == "html" else normalized.text
-    figures = find_figures(visible, language) if language == "en" else []
+    figures = (
+        find_figures(visible, language, article_year(visible))
+        if language in FIGURE_LANGUAGES
+        else []
+    )
     context = _Context(normalized, figures, index, styles, engines or EngineRouter(), engine, fmt)
     return {
         "source_language": language,
@@ -170,16 +182,14 @@ class _Context:
         normalized = self.normalized
         warnings: list[str] = []
         names = _render_names(target, normalized, self.index, warnings, self.styles)
-        rendered = [render_figure(f, target, self.styles) for f in self.figures]
+        styles = self.styles or load_house_styles()
+        rendered = [render_in_place(f, target, styles) for f in self.figures]
+        # The report lists what the version changes, not every number the article holds.
         figures = [
-            {"kind": f.kind, "original": f.original, "rendered": r}
-            for f, r in zip(self.figures, rendered, strict=True)
+            {"kind": f.kind, "original": normalized.text[start:end], "rendered": form}
+            for f, (start, end, form) in zip(self.figures, rendered, strict=True)
+            if form != normalized.text[start:end]
         ]
-        if normalized.language != "en":
-            warnings.append(
-                f"dates, money and percentages are found in English copy only; "
-                f"{normalized.language} figures were left as written"
-            )
         source, goal = normalized.language, language_of(target)
         text: str | None = None
         engine_name: str | None = None
@@ -260,10 +270,8 @@ class _Context:
         text = self.normalized.text
         if self.fmt == "html":
             spans.extend(html_markup(text))
-        for figure, form in zip(self.figures, rendered, strict=True):
-            spans.append(
-                Protected(figure.start, figure.end, form, f"figure {figure.original!r}", "figure")
-            )
+        for figure, (start, end, form) in zip(self.figures, rendered, strict=True):
+            spans.append(Protected(start, end, form, f"figure {figure.original!r}", "figure"))
         for start, end, mention in _mentions_in_normalized(self.normalized):
             if mention.form == "partial":
                 continue  # a bare given name: left to the engine (and to the editor)
@@ -280,15 +288,16 @@ class _Context:
 
 
 def _same_language_text(
-    normalized: Normalized, figures: list[Figure], rendered: list[str], target: str
+    normalized: Normalized, figures: list[Figure], rendered: list[tuple[int, int, str]],
+    target: str,
 ) -> str:
     """The normalized text with figures in the target's house style (en -> en-GB, say)."""
     out: list[str] = []
     cursor = 0
-    for figure, form in zip(figures, rendered, strict=True):
-        out.append(normalized.text[cursor : figure.start])
+    for start, end, form in rendered:
+        out.append(normalized.text[cursor:start])
         out.append(form)
-        cursor = figure.end
+        cursor = end
     out.append(normalized.text[cursor:])
     text = "".join(out)
     source_script = "Cyrl" if normalized.language in _CYRILLIC_LANGUAGES else "Latn"

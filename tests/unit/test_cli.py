@@ -21,8 +21,8 @@ def test_localize_json_from_stdin():
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["normalized"]["text"] == "Kassym-Jomart Tokayev said trade hit $24 billion."
-    assert doc["versions"]["en-GB"]["text"] == "Kassym-Jomart Tokayev said trade hit $24bn."
-    assert doc["versions"]["ru-RU"]["figures"][0]["rendered"] == "24\u00a0млрд долларов"
+    assert doc["versions"]["en-GB"]["text"] == "Kassym-Jomart Tokayev said trade hit $24 billion."
+    assert doc["versions"]["ru-RU"]["figures"][0]["rendered"] == "24 млрд долларов"
 
 
 def test_readable_report_shows_changes_in_context_and_versions():
@@ -168,3 +168,14 @@ def test_a_desk_applies_former_names_from_the_command_line():
                              "--former-names", "apply", stdin=text).stdout)
     assert [c["applied"] for c in default["normalized"]["changes"]] == [False]
     assert applied["normalized"]["text"] == "A direct flight to Almaty is planned for next month."
+
+
+def test_a_russian_article_gets_localized_figures_in_english_chinese_and_kazakh_latin():
+    result = run("localize", "docs/examples/astana-meeting.ru.txt", "--to",
+                 "en-GB,zh-CN,kk-Latn", "--json")
+    versions = json.loads(result.stdout)["versions"]
+    rendered = {tag: {f["original"]: f["rendered"] for f in v["figures"]}
+                for tag, v in versions.items()}
+    assert rendered["en-GB"]["24 млрд долларов"] == "$24 billion"
+    assert rendered["zh-CN"]["в 2022 году"] == "2022年"
+    assert rendered["kk-Latn"]["к 2030 году"] == "2030 jylğa qarai"

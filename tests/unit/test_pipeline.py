@@ -44,7 +44,7 @@ def test_normalized_text_has_the_certain_fixes_only(result):
 def test_same_language_target_gets_text_with_house_style_figures(result):
     en_gb = result["versions"]["en-GB"]
     assert en_gb["engine"] == "none"
-    assert "to $24bn." in en_gb["text"]
+    assert "to $24 billion." in en_gb["text"]
     assert en_gb["warnings"] == []
 
 
@@ -57,8 +57,8 @@ def test_other_languages_list_names_and_figures_with_null_text(result):
     assert names["ma-xingrui"] == ("Ма Синжуй", "glossary")
     assert names["astana"] == ("Астана", "glossary")
     figures = {f["original"]: f["rendered"] for f in ru["figures"]}
-    assert figures["28 March 2023"] == "28 марта 2023\u202fг."
-    assert figures["$24 billion"] == "24\u00a0млрд долларов"
+    assert figures["28 March 2023"] == "28 марта 2023 года"
+    assert figures["$24 billion"] == "24 млрд долларов"
     assert figures["34%"] == "34\u00a0%"
 
 
@@ -114,11 +114,14 @@ def test_unsupported_source_language(mini_index):
         localize("Tokajew sprach.", ["en-GB"], mini_index, source_language="de")
 
 
-def test_russian_source_links_inflected_names_and_warns_about_figures(mini_index, styles):
-    text = "Касым-Жомарт Токаев встретился с Ма Синжуем в Астане 28 марта."
-    result = localize(text, ["ru-RU", "zh-CN"], mini_index, styles)
+def test_russian_source_links_inflected_names_and_localizes_its_figures(mini_index, styles):
+    text = "Касым-Жомарт Токаев встретился с Ма Синжуем в Астане 28 марта 2023 года."
+    result = localize(text, ["ru-RU", "zh-CN", "en-GB"], mini_index, styles)
     assert result["source_language"] == "ru"
     assert result["versions"]["ru-RU"]["text"] == text
-    zh_names = [n["rendered"] for n in result["versions"]["zh-CN"]["names"]]
-    assert zh_names[:2] == ["托卡耶夫", "马兴瑞"]
-    assert any("English copy only" in w for w in result["versions"]["zh-CN"]["warnings"])
+    assert result["versions"]["ru-RU"]["figures"] == []  # nothing to change in its own style
+    zh = result["versions"]["zh-CN"]
+    assert [n["rendered"] for n in zh["names"]][:2] == ["托卡耶夫", "马兴瑞"]
+    assert zh["figures"] == [{"kind": "date", "original": "28 марта 2023 года",
+                              "rendered": "2023年3月28日"}]
+    assert result["versions"]["en-GB"]["figures"][0]["rendered"] == "28 March 2023"
