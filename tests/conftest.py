@@ -10,6 +10,7 @@ from service.core.nameindex import NameIndex
 DATA = Path(__file__).parent / "data"
 # Lines the evaluation test leaves for the end-of-run summary.
 EVAL_REPORT = pytest.StashKey[list]()
+FIGURE_REPORT = pytest.StashKey[list]()
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -25,8 +26,10 @@ def shipped_index() -> NameIndex:
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Print the name-matching evaluation figures after the run, pass or fail."""
-    lines = config.stash.get(EVAL_REPORT, None)
-    if lines:
-        terminalreporter.section("name-matching evaluation")
-        for line in lines:
-            terminalreporter.write_line(line)
+    for key, title in ((EVAL_REPORT, "name-matching evaluation"),
+                       (FIGURE_REPORT, "figure evaluation (exact renderings per locale)")):
+        lines = config.stash.get(key, None)
+        if lines:
+            terminalreporter.section(title)
+            for line in lines:
+                terminalreporter.write_line(line)

@@ -181,7 +181,7 @@ def test_a_page_of_digits_is_no_figure_and_no_error():
         ("$500,000", "ru-RU", "500 тыс. долларов"),
         ("$500,000", "zh-CN", "50万美元"),
         ("4,000 yuan", "zh-CN", "4000元"),
-        ("1.2 trillion tenge", "fr-FR", "1200 milliards de tenges"),
+        ("1.2 trillion tenge", "fr-FR", "1\u00a0200 milliards de tenges"),
         ("€300 million", "fr-FR", "300 millions d'euros"),
         ("34%", "de-DE", "34 Prozent"),
         ("34%", "fr-FR", f"34{NBSP}%"),

@@ -143,7 +143,7 @@ _MONEY_AFTER_EN = re.compile(
 _PERCENT_EN = re.compile(rf"(?<![\w.,]){NUMBER_EN}(?:\s?%|\s*per\s?cent\b)")
 _POINTS_EN = re.compile(rf"(?<![\w.,]){NUMBER_EN}\s+percentage[\s-]points?\b")
 _QUANTITY_EN = re.compile(
-    rf"(?<![\w.,$€£¥₸₽]){NUMBER_EN}(?:\s*{_SCALE_WORD_EN})?\s*"
+    rf"(?<![\w.,$€£¥₸₽]){NUMBER_EN}(?:\s*{_SCALE_WORD_EN}|\s?(?P<abbr>bn|bln|mn|mln|m|k)\b)?\s*"
     rf"(?P<unit>{alternation(UNITS_EN)})(?![\w²])",
     re.IGNORECASE,
 )
@@ -180,7 +180,7 @@ def amounts_en(text: str, windows: Windows) -> Iterator[Figure]:
         yield amount_figure(QUANTITY, text, m, False, None, unit="m3", scale=9)
     for m in scan(_QUANTITY_EN, text, units):
         unit = UNITS_EN[" ".join(m["unit"].lower().split())]
-        yield amount_figure(QUANTITY, text, m, False, m["scale"], unit=unit)
+        yield amount_figure(QUANTITY, text, m, False, m["scale"] or m["abbr"], unit=unit)
     for m in scan(_NUMBER_WORD_EN, text, windows):
         figure = amount_figure(NUMBER, text, m, False, m["scale"])
         if _large(figure, m["number"]):

@@ -272,10 +272,18 @@ _KK_MONTH = rf"(?P<month>{'|'.join(_KK_MONTHS)})(?P<ending>[а-яәғқңөұү�
 # An ending on the last word, and the word after it, say how the time relates: -да "in",
 # -дан бері "since", -ға қарай "by", -ға дейін "until", -дан кейін "after".
 _KK_AFTER = r"(?:\s+(?P<post>бері|қарай|дейін|кейін))?"
+_KK_WEEKDAYS = "дүйсенбі|сейсенбі|сәрсенбі|бейсенбі|жұма|сенбі|жексенбі"
 _KK_DATE = re.compile(
-    rf"(?<![\w-])(?:{_Y}\s*(?:жылғы|ж\.)\s+)?(?P<day>[0-3]?\d)\s+{_KK_MONTH}{_KK_AFTER}(?![\w])"
+    rf"(?<![\w-])(?:{_Y}\s*(?:жылғы|ж\.)\s+)?(?P<day>[0-3]?\d)\s+{_KK_MONTH}"
+    rf"(?:,\s+(?P<weekday>{_KK_WEEKDAYS})(?P<wending>[а-яәғқңөұүһі]*))?{_KK_AFTER}(?![\w])"
 )
-_KK_MONTH_YEAR = re.compile(rf"(?<![\w-]){_Y}\s*жылғы\s+{_KK_MONTH}{_KK_AFTER}(?![\w])")
+# "2024 жылдың наурызында": the month as a possessive of the year, the same time as the house
+# form "2024 жылғы наурызда".
+_KK_POSSESSIVE_MONTH = _KK_MONTH.replace("month", "pmonth").replace("ending", "pending")
+_KK_MONTH_YEAR = re.compile(
+    rf"(?<![\w-]){_Y}\s*(?:жылғы\s+{_KK_MONTH}|жылдың\s+{_KK_POSSESSIVE_MONTH})"
+    rf"{_KK_AFTER}(?![\w])"
+)
 _KK_YEAR = re.compile(
     rf"(?<![\w-]){_Y}\s*(?P<word>жылы|жылдан|жылға|жылдың)(?:\s+(?P<post>бері|қарай|дейін|кейін"
     r"|басында|соңында))?(?![\w])"
@@ -305,18 +313,27 @@ def dates_kazakh(
     months = having(_NEEDLE_MONTH_KK, text, windows)
     years = having(_NEEDLE_YEAR_KK, text, windows)
     for m in scan(_KK_DATE, text, months):
-        relation = _rel_kk(m["ending"], m["post"])
+        ending = m["wending"] if m["weekday"] else m["ending"]
+        if m["weekday"] and m["ending"]:
+            continue  # an ending on the month and the weekday after it: not one date
+        relation = _rel_kk(ending, m["post"])
         if relation is None:
             continue
         has_year = m["year"] is not None
         value = _date(int(m["year"]) if has_year else year_now,
                       _KK_MONTHS.index(m["month"]) + 1, int(m["day"]))
         if value is not None:
-            yield _time(DATE, m, text, relation, value, "day", has_year=has_year)
+            yield _time(DATE, m, text, relation, value, "day", has_year=has_year,
+                        weekday=bool(m["weekday"]))
     for m in scan(_KK_MONTH_YEAR, text, months):
-        relation = _rel_kk(m["ending"], m["post"])
+        if m["month"]:
+            relation, month = _rel_kk(m["ending"], m["post"]), m["month"]
+        else:
+            # the possessive ending -ы/-і, then the case: наурыз-ы-нда, қараша-сы-нда
+            relation = _rel_kk(_KK_POSSESSIVE.sub("", m["pending"]), m["post"])
+            month = m["pmonth"]
         if relation is not None:
-            value = datetime.date(int(m["year"]), _KK_MONTHS.index(m["month"]) + 1, 1)
+            value = datetime.date(int(m["year"]), _KK_MONTHS.index(month) + 1, 1)
             yield _time(DATE, m, text, relation, value, "month")
     for m in scan(_KK_YEAR, text, years):
         if m["post"] in ("басында", "соңында"):
@@ -345,6 +362,7 @@ def dates_kazakh(
                         end_value=datetime.date(int(m["b"]), 1, 1), range_style=style)
 
 
+_KK_POSSESSIVE = re.compile(r"^(?:сы|сі|ы|і)(?=н)")
 _KK_LOCATIVE = frozenset("да де та те нда нде".split())
 _KK_ABLATIVE = frozenset("дан ден тан тен нан нен".split())
 _KK_DATIVE = frozenset("ға ге қа ке на не".split())

@@ -14,6 +14,9 @@ _PATTERNS = [
     r"(?:\(\d{2,5}\)[\s\u00a0]*\d[\d\s\u00a0-]{4,}\d)",
     r"(?i:(?:tel|phone|тел|телефон)\.?:?\s*)[\d\s()+.\u00a0-]{5,}\d",
     r"\b\d{3}[- ]\d{2}[- ]\d{2}\b",
+    # Russian and Kazakh numbers dialled with 8: 8 800 080 2020, 8 (727) 250-00-00.
+    r"(?<![\d.,])8[\s\u00a0-]?\(?\d{3}\)?[\s\u00a0-]?\d{3}[\s\u00a0-]?(?:\d{4}|\d{2}[\s\u00a0-]?\d{2})"
+    r"(?!\d)",
     # ISBNs, identity and business numbers (12 digits in Kazakhstan), case and document numbers.
     r"(?i:ISBN)(?:-1[03])?:?\s*[\d-]{10,17}[\dX]?",
     r"(?<![\d.,])\d{12}(?!\d|[.,]\d)",

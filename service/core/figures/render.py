@@ -491,15 +491,25 @@ def render_money(figure: Figure, locale: str, style: HouseStyle | None = None) -
 
 
 def _written_scale(figure: Figure, style: HouseStyle, scale_from: int) -> int:
-    if figure.scale or _scaled(figure, scale_from):
+    if _source_scale(figure, scale_from) or _scaled(figure, scale_from):
         return _display_scale(figure.amount, style)
     return 0
+
+
+def _source_scale(figure: Figure, scale_from: int) -> int:
+    """The scale the source wrote as a word, where the target writes one too: "500 тыс." is
+    "500 000" in a language whose agencies do not abbreviate thousands."""
+    if figure.scale == 3 and scale_from not in (3, 4):
+        return 0
+    return figure.scale
 
 
 def _scaled(figure: Figure, scale_from: int) -> bool:
     """Whether a plain amount is written with a scale word: from 10^scale_from up, when the
     scaled number keeps at most two decimals (four in Chinese 万)."""
-    if not scale_from or figure.scale or abs(figure.amount) < Decimal(10) ** scale_from:
+    if not scale_from or _source_scale(figure, scale_from):
+        return False
+    if abs(figure.amount) < Decimal(10) ** scale_from:
         return False
     natural = 4 if scale_from == 4 and abs(figure.amount) < Decimal(10) ** 8 else None
     scale = natural or _natural_scale(figure.amount)
@@ -511,13 +521,14 @@ def _scaled(figure: Figure, scale_from: int) -> bool:
 def _amount_text(figure: Figure, cldr: Locale, style: HouseStyle, scale_from: int = 0) -> str:
     """The number part: "24 млрд", "24 000 millones", "500 000", "50万"."""
     amount = figure.amount
-    if scale_from == 4 and (figure.scale or _scaled(figure, 4)):
+    if scale_from == 4 and (_source_scale(figure, 4) or _scaled(figure, 4)):
         # Chinese counts in 万 and 亿; CLDR's long compact forms are exactly those.
         return format_compact_decimal(
             amount, format_type="long", fraction_digits=_fraction_digits(figure, 6), locale=cldr
         )
-    if not figure.scale and not _scaled(figure, scale_from):
-        # The source wrote every digit ("KZT 500,000"); so do we.
+    if not _source_scale(figure, scale_from) and not _scaled(figure, scale_from):
+        # The source wrote every digit ("KZT 500,000"), or thousands as a word the target
+        # writes in digits; so do we.
         return _plain_number(amount, cldr, style)
     scale = _display_scale(amount, style)
     if scale == 0:
@@ -558,8 +569,11 @@ def _fraction_digits(figure: Figure, extra: int = 0) -> int:
     return max(0, 15 - last_place) + extra
 
 
-def _plain_number(amount: Decimal, cldr: Locale, style: HouseStyle) -> str:
-    grouped = abs(amount) >= Decimal(10) ** (2 + style.min_grouping_digits)
+def _plain_number(
+    amount: Decimal, cldr: Locale, style: HouseStyle, min_grouping: int | None = None
+) -> str:
+    digits = min_grouping or style.min_grouping_digits
+    grouped = abs(amount) >= Decimal(10) ** (2 + digits)
     text = format_decimal(amount, locale=cldr, decimal_quantization=False, group_separator=grouped)
     if style.group_separator is not None:
         text = text.replace(get_group_symbol(cldr), style.group_separator)
@@ -574,7 +588,8 @@ def _number_in_scale(amount: Decimal, scale: int, cldr: Locale, style: HouseStyl
         template = forms.get(plural, forms["other"])
     else:
         template = _cldr_scale_template(scale, plural, cldr, style.scale_width)
-    return _word_space(template.replace("{0}", _plain_number(mantissa, cldr, style)))
+    number = _plain_number(mantissa, cldr, style, style.mantissa_grouping)
+    return _word_space(template.replace("{0}", number))
 
 
 def _cldr_scale_template(scale: int, plural: str, cldr: Locale, width: str) -> str:

@@ -79,6 +79,8 @@ class HouseStyle:
     # CLDR's minimumGroupingDigits, which Babel ignores: 2 leaves "1200" ungrouped.
     min_grouping_digits: int = 1
     numbers_scale_from: int = 0  # zh: 10^4 and up in 万 and 亿
+    # Grouping of a number before a scale word (French "1 200 milliards" but "4000 yuans").
+    mantissa_grouping: int | None = None
     # ISO 3166 code -> the desk's name for a country where it differs from CLDR's
     # (Кыргызстан for CLDR's Киргизия).
     territories: Mapping[str, str] = field(default_factory=dict)
@@ -276,7 +278,8 @@ def _parse_money(value: object, where: _Where) -> dict[str, Any]:
 
 def _parse_numbers(value: object, where: _Where) -> dict[str, Any]:
     numbers = where.mapping(
-        value, "numbers", ("group_separator", "min_grouping_digits", "scale_from")
+        value, "numbers",
+        ("group_separator", "min_grouping_digits", "scale_from", "mantissa_grouping_digits"),
     )
     parsed: dict[str, Any] = {}
     if "group_separator" in numbers:
@@ -288,6 +291,11 @@ def _parse_numbers(value: object, where: _Where) -> dict[str, Any]:
         if digits not in (1, 2, 3) or isinstance(digits, bool):
             where.fail("numbers.min_grouping_digits", f"expected 1, 2 or 3, got {digits!r}")
         parsed["min_grouping_digits"] = digits
+    if "mantissa_grouping_digits" in numbers:
+        digits = numbers["mantissa_grouping_digits"]
+        if digits not in (1, 2, 3) or isinstance(digits, bool):
+            where.fail("numbers.mantissa_grouping_digits", f"expected 1, 2 or 3, got {digits!r}")
+        parsed["mantissa_grouping"] = digits
     if "scale_from" in numbers:
         if numbers["scale_from"] not in (0, 3, 4, 6):
             got = numbers["scale_from"]
