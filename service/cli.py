@@ -60,9 +60,12 @@ def _read_bytes(path: str) -> bytes:
 @click.option("--exonyms", type=click.Choice(["suggest", "off"]), default=None,
               help="Other accepted names (Peking): suggest the glossary's name (default, or "
                    "AUDARMA_EXONYMS) or leave them alone.")
+@click.option("--styles", "styles_path", type=click.Path(exists=True, file_okay=False),
+              default=None, help="A desk's folder of house styles, laid over the shipped ones "
+                                 "(default: AUDARMA_STYLES_PATH).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result document as JSON.")
 def localize(article, targets, glossaries, source_language, engine, fmt, former_names, exonyms,
-             as_json):
+             styles_path, as_json):
     """Fix names, localize figures and translate ARTICLE (a file, or - for standard input)."""
     from .core.glossary import GlossaryError
     from .core.matching import NamePolicy
@@ -75,10 +78,11 @@ def localize(article, targets, glossaries, source_language, engine, fmt, former_
     with _engines(engine) as engines:
         try:
             localizer = Localizer.from_paths(
-                list(glossaries) or None, engines=engines, policy=policy
+                list(glossaries) or None, styles_path=styles_path or settings.styles_path,
+                engines=engines, policy=policy,
             )
             result = localizer.localize(text, targets.split(","), source_language, engine, fmt)
-        except (LocalizeError, GlossaryError) as exc:
+        except (LocalizeError, GlossaryError, ValueError) as exc:
             raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))

@@ -29,6 +29,8 @@ class Settings:
     http_timeout: float = 10.0
     http_retries: int = 3
     glossary_path: str = ""  # empty: the shipped glossaries/ (seeds an empty database)
+    # A desk's own house styles, laid key by key over the shipped glossaries/styles/.
+    styles_path: str = ""
 
     # Service (issue 4)
     database_url: str = "sqlite:///audarma.sqlite3"  # in the working directory

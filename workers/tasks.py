@@ -49,7 +49,8 @@ class WorkerServices:
     def build(cls, services: dict) -> WorkerServices:
         settings = services["settings"]
         localizers = LocalizerCache(
-            build_engines(settings), load_house_styles(), settings.glossary_refresh_seconds,
+            build_engines(settings), load_house_styles(desk=settings.styles_path or None),
+            settings.glossary_refresh_seconds,
             policy=NamePolicy(former=settings.former_names, exonym=settings.exonyms),
         )
         return cls(settings, services, localizers, WebhookLog(services["db"]))

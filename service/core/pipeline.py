@@ -66,10 +66,11 @@ class Localizer:
         engines: EngineRouter | None = None,
         policy: NamePolicy | None = None,
     ) -> Localizer:
+        """`styles_path` is a desk's folder of house styles, laid over the shipped ones."""
         glossary = load_glossary(glossary_paths or None)
         return cls(
             NameIndex.build(glossary),
-            load_house_styles(styles_path),
+            load_house_styles(desk=styles_path or None),
             engines or EngineRouter(),
             policy or NamePolicy(),
         )

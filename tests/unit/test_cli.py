@@ -179,3 +179,20 @@ def test_a_russian_article_gets_localized_figures_in_english_chinese_and_kazakh_
     assert rendered["en-GB"]["24 млрд долларов"] == "$24 billion"
     assert rendered["zh-CN"]["в 2022 году"] == "2022年"
     assert rendered["kk-Latn"]["к 2030 году"] == "2030 jylğa qarai"
+
+
+def test_a_desk_style_folder_overrides_one_rule(tmp_path):
+    (tmp_path / "ru.yaml").write_text('percent: "{0} %"\n', encoding="utf-8")
+    text = "Trade rose 34% to $24 billion."
+    out = json.loads(run("localize", "-", "--to", "ru-RU", "--json", "--styles", str(tmp_path),
+                         stdin=text).stdout)
+    rendered = {f["original"]: f["rendered"] for f in out["versions"]["ru-RU"]["figures"]}
+    assert rendered == {"34%": "34 %", "$24 billion": "24 млрд долларов"}
+
+
+def test_a_malformed_desk_style_is_named(tmp_path):
+    (tmp_path / "ru.yaml").write_text("money: {style: huge}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["localize", "-", "--to", "ru-RU", "--styles",
+                                       str(tmp_path)], input="Up 34%.")
+    assert result.exit_code == 1
+    assert "ru.yaml: money.style: expected one of" in result.output
