@@ -1175,6 +1175,8 @@ class _Article:
             if local and self._contrasted(idx):
                 continue
             score = token_score(q_tokens, form_tokens(form, len(q_tokens)), floor)
+            if local and score < SUGGEST_AT and query[:1] != form[:1]:
+                continue  # "Mr Ismailov" near "Saidov": a weak likeness needs the same start
             if score >= bar and score > scored.get(idx, (0.0, ""))[0]:
                 scored[idx] = (score, form)
                 cleared = True
