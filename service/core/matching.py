@@ -560,7 +560,7 @@ class _Article:
                 self._cover(start, end)  # right as written: "Leningrad was besieged"
                 return
             when = f" until {variant.until}" if variant.until else ""
-            reason = f"{surface} was the name{when}; today it is {canonical}"
+            reason = f"{variant.text} was the name{when}; today it is {canonical}"
             applied = self.policy.former == "apply" and certain
             if not applied and not certain and why_unsure:
                 reason += f" ({why_unsure})"
