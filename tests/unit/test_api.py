@@ -270,6 +270,18 @@ def test_invalid_submissions_are_422_naming_the_problem(make_app, payload, expec
     assert expected in error_of(response)["message"]
 
 
+def test_the_configured_target_limit_is_the_only_one(make_app):
+    """AUDARMA_MAX_TARGETS=25: 26 targets are refused with 422, 21 are accepted (and the worker,
+    which sets no limit of its own, runs them)."""
+    client = make_app(max_targets=25).test_client()
+    keys = client.application.extensions["audarma"]["keys"]
+    headers = {"Authorization": f"Bearer {keys.create('editor')[0]}"}
+    tags = [f"{lang}-{region}" for lang in ("en", "fr", "de", "es", "ru", "pt")
+            for region in ("GB", "FR", "DE", "ES", "RU")][:26]
+    assert submit(client, headers, {"text": "a", "targets": tags}).status_code == 422
+    assert submit(client, headers, {"text": "a", "targets": tags[:21]}).status_code == 202
+
+
 def test_body_that_is_not_an_object_is_400(client, auth):
     response = submit(client, auth["editor"], ["ru-RU"])
 
