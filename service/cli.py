@@ -15,8 +15,11 @@ EXIT_BAD_INPUT = 2
 
 @click.group()
 @click.version_option(package_name="audarma")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """audarma: names, figures and translations for multilingual news copy."""
+    if not ctx.resilient_parsing and "--help" not in sys.argv:
+        _settings()  # a bad AUDARMA_* value is named before any command starts
 
 
 def _read_article(article: str) -> str:
@@ -114,10 +117,9 @@ def _engines(only: str | None):
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def engines(as_json):
     """List translation engines, the language pairs they serve and their state."""
-    from .config import Settings
     from .engines import describe_engines
 
-    infos = describe_engines(Settings.from_env())
+    infos = describe_engines(_settings())
     if as_json:
         click.echo(json.dumps([info.to_dict() for info in infos], ensure_ascii=False, indent=2))
         return

@@ -196,3 +196,13 @@ def test_a_malformed_desk_style_is_named(tmp_path):
                                        str(tmp_path)], input="Up 34%.")
     assert result.exit_code == 1
     assert "ru.yaml: money.style: expected one of" in result.output
+
+
+@pytest.mark.parametrize("command", [["engines"], ["localize", "-", "--to", "en-GB"],
+                                     ["glossary", "check"]])
+def test_a_bad_setting_is_named_by_every_command(monkeypatch, command):
+    monkeypatch.setenv("AUDARMA_APERTIUM_POOL_SIZE", "two")
+    result = CliRunner().invoke(main, command, input="Hello.")
+    assert result.exit_code == 1
+    assert "AUDARMA_APERTIUM_POOL_SIZE='two' is not a valid int" in result.output
+    assert "Traceback" not in result.output
