@@ -35,6 +35,7 @@ def test_example_article_matches_its_golden_document(name, shipped_index, styles
     path = GOLDEN / f"{name}.json"
     if os.environ.get("AUDARMA_UPDATE_GOLDEN"):
         path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        pytest.skip(f"{path.name} rewritten: compared in git diff, not by this run")
     expected = json.loads(path.read_text(encoding="utf-8"))
     assert result == expected
 
