@@ -10,6 +10,7 @@ from flask import Flask
 from . import api
 from .api.errors import ServiceUnavailable
 from .config import Settings
+from .queueing import celery_init_app
 from .store.db import Database
 from .store.repositories import CandidateStore, GlossaryStore, JobStore, KeyStore
 
@@ -46,8 +47,6 @@ def create_app(
     if enqueue is None:
         # Jobs go to the Celery workers named by settings.broker_url (Redis in production,
         # the embedded SQLite broker by default); this also provides /readyz's broker check.
-        from workers.celery_app import celery_init_app
-
         celery_init_app(app)
     return app
 

@@ -60,7 +60,7 @@ def serve(host: str, port: int) -> None:
 )
 def worker(queues: str, concurrency: int | None, loglevel: str) -> None:
     """Run a Celery worker for the given queues (production: AUDARMA_BROKER_URL=redis://...)."""
-    from workers.celery_app import QUEUES, create_worker_app
+    from service.queueing import QUEUES
 
     names = [name.strip() for name in queues.split(",") if name.strip()]
     unknown = [name for name in names if name not in QUEUES]
@@ -70,7 +70,12 @@ def worker(queues: str, concurrency: int | None, loglevel: str) -> None:
             param_hint="--queues",
         )
     _settings()  # a bad variable is reported here, not as a traceback from inside Celery
-    argv = ["worker", "--queues", ",".join(names), "--loglevel", loglevel]
+    argv = ["-A", "workers.celery_app", "worker", "--queues", ",".join(names),
+            "--loglevel", loglevel]
     if concurrency:
         argv += ["--concurrency", str(concurrency)]
-    create_worker_app().worker_main(argv)
+    # Celery loads the worker entry point by name, as `celery -A workers.celery_app` does; the
+    # service never imports the workers package itself.
+    from celery.bin.celery import celery as celery_command
+
+    celery_command.main(args=argv, prog_name="audarma worker")

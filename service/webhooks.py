@@ -27,6 +27,8 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .domain import job_view
+
 SIGNATURE_HEADER = "X-Audarma-Signature"
 USER_AGENT = "audarma-webhooks/1"
 TIMEOUT_SECONDS = 10.0
@@ -111,9 +113,7 @@ _OPENER = urllib.request.build_opener(_NoRedirects)
 
 def job_body(job: dict, document: dict | None) -> bytes:
     """The JSON GET /v1/jobs/<id> returns for this job, as the bytes that are signed and sent."""
-    from .api.jobs import job_view  # one place decides what a job looks like to clients
-
-    view = job_view(job, document)
+    view = job_view(job, document)  # what a job looks like to clients, decided in one place
     return json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 

@@ -1,1 +1,1 @@
-"""Celery workers: the app bound to Flask (celery_app) and the thin tasks (tasks)."""
+"""Celery workers: the entry point (celery_app) and the thin tasks (tasks)."""

@@ -26,10 +26,9 @@ from service.jobs import (
     run_job,
     webhook_queue,
 )
+from service.queueing import DELIVER_WEBHOOK, LOCALIZE_JOB
 from service.store.repositories import WebhookLog
 from service.webhooks import send_job_webhook
-
-from .celery_app import DELIVER_WEBHOOK, LOCALIZE_JOB
 
 log = logging.getLogger(__name__)
 _BUILD_LOCK = threading.Lock()

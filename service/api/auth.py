@@ -13,9 +13,9 @@ from flask import Flask, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from ..store.models import ROLES
-from . import services
+from ..domain import ROLES
 from .errors import Forbidden, Unauthorized
+from .requests import services
 
 # Probes and the API description must answer even to a client that is being throttled.
 PUBLIC_ENDPOINTS = frozenset(

@@ -17,11 +17,11 @@ from flask import Blueprint, Response, request, stream_with_context, url_for
 from ..config import KNOWN_ENGINES, Settings
 from ..core.locales import SOURCE_LANGUAGES
 from ..store.batches import BATCH_QUEUE, BatchStore
-from . import read_json, services
 from .auth import current_caller, require
 from .errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable
 from .jobs import Submission, parse_submission
 from .openapi import documented
+from .requests import read_json, services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("batches", __name__, url_prefix="/v1/batches")

@@ -10,10 +10,10 @@ import re
 from flask import Blueprint, request, url_for
 
 from ..core.glossary import ENTRY_TYPES, VARIANT_KINDS
-from . import read_json, read_optional_json, services
 from .auth import current_caller, require, signature
 from .errors import BadRequest, NotFound, PreconditionRequired, Unprocessable
 from .openapi import documented
+from .requests import read_json, read_optional_json, services
 
 bp = Blueprint("glossary", __name__, url_prefix="/v1/glossary")
 

@@ -19,7 +19,7 @@ from ..core.locales import (
     language_of,
     normalize_tag,
 )
-from . import read_json, services
+from ..domain import DEFAULT_TARGETS, QUEUES, job_view
 from .auth import current_caller, require
 from .errors import (
     ApiError,
@@ -30,12 +30,12 @@ from .errors import (
     Unprocessable,
 )
 from .openapi import documented
-from .system import DEFAULT_TARGETS
+from .requests import read_json, services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("jobs", __name__, url_prefix="/v1/jobs")
 
-QUEUES = ("interactive", "batch")
+
 FIELDS = ("text", "html", "source_language", "targets", "engine", "callback_url", "queue")
 MAX_IDEMPOTENCY_KEY = 200  # the column's width
 
@@ -230,13 +230,3 @@ def get_job(job_id: str):
     if job is None:
         raise NotFound(f"no job {job_id!r}")
     return job_view(job, services()["jobs"].document(job_id) if job["status"] == "done" else None)
-
-
-def job_view(job: dict, result: dict | None) -> dict:
-    view = {key: job[key] for key in ("id", "status", "created_at", "updated_at", "events")}
-    view["targets"] = job["targets"]
-    if job.get("error"):
-        view["error"] = job["error"]
-    if result is not None:
-        view["result"] = result
-    return view

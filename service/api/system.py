@@ -11,11 +11,11 @@ from babel import Locale
 from flask import Blueprint, Flask, Response, g, request
 
 from ..core.locales import language_of, parse_tag
+from ..domain import DEFAULT_TARGETS, JOB_STATUSES
 from ..engines import describe_engines
-from ..store.models import JOB_STATUSES
-from . import services
 from .auth import require
 from .openapi import documented
+from .requests import services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("system", __name__)
@@ -23,12 +23,6 @@ bp = Blueprint("system", __name__)
 PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 # Any locale CLDR knows is accepted as a target; these are the ones newsrooms ask for most.
-DEFAULT_TARGETS = (
-    "en-GB", "en-US", "ru-RU", "kk-KZ", "kk-Latn", "zh-CN", "de-DE", "fr-FR", "es-ES", "ca-ES",
-    "uz-UZ", "ky-KG", "tr-TR", "ar",
-)  # fmt: skip
-
-
 # --------------------------------------------------------------------------- locales, engines
 
 

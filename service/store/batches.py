@@ -11,8 +11,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ..domain import JOB_STATUSES
 from .db import Database
-from .models import JOB_STATUSES, Batch, Job, JobEvent, now
+from .models import Batch, Job, JobEvent, now
 from .repositories import _iso
 
 BATCH_QUEUE = "batch"

@@ -22,8 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-JOB_STATUSES = ("queued", "running", "done", "failed")
-ROLES = ("editor", "maintainer", "admin")
+from ..domain import JOB_STATUSES, ROLES  # noqa: E402,F401  (the columns' allowed values)
 
 
 def now() -> datetime:

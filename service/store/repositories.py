@@ -299,7 +299,7 @@ class KeyStore:
         self._verified: dict[str, tuple[float, dict]] = {}
 
     def create(self, role: str, name: str = "") -> tuple[str, dict]:
-        from .models import ROLES
+        from ..domain import ROLES
 
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")

@@ -140,7 +140,7 @@ def settings_field(name: str) -> bool:
 def app(service_env, monkeypatch):
     """The real app with the real Celery enqueue, configured like the worker processes."""
     from service.app import create_app
-    from workers.celery_app import celery_init_app
+    from service.queueing import celery_init_app
 
     for name, value in service_env.items():
         monkeypatch.setenv(name, value)

@@ -40,3 +40,69 @@ def test_core_imports_no_framework():
                 continue
             for name in names:
                 assert name.split(".")[0] not in FRAMEWORKS, f"{path.name} imports {name}"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Every import between the project's own modules, at any depth in the file."""
+    files = [*(ROOT / "service").rglob("*.py"), *(ROOT / "workers").rglob("*.py")]
+    modules = {_module_name(p): p for p in files if "migrations" not in p.parts}
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")
+                    anchor = anchor[: len(anchor) - node.level + 1]
+                    base = ".".join([*anchor, base] if base else anchor)
+                targets = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+            else:
+                continue
+            graph[name].update(t for t in targets if t in modules and t != name)
+    return graph
+
+
+def test_no_import_cycle_between_the_projects_modules():
+    graph = _import_graph()
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph[node]:
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt):] + [nxt]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+
+
+def test_only_the_app_factory_imports_blueprints_and_the_service_never_imports_workers():
+    graph = _import_graph()
+    blueprints = {
+        m for m in graph
+        if (ROOT / (m.replace(".", "/") + ".py")).exists()
+        and "Blueprint(" in (ROOT / (m.replace(".", "/") + ".py")).read_text(encoding="utf-8")
+    }
+    assert {"service.api.jobs", "service.api.glossary"} <= blueprints
+    for module, imports in graph.items():
+        if module in ("service.api", "service.app") or module in blueprints:
+            continue
+        assert not imports & blueprints, f"{module} imports a blueprint: {imports & blueprints}"
+        if module.startswith("service"):
+            assert not any(i.startswith("workers") for i in imports), module

@@ -1,0 +1,136 @@
+"""The Celery app bound to the Flask app (the Flask docs' celery_init_app), queues and routing.
+
+Two queues: `interactive` (an editor waits for the answer) and `batch` (archives), each with
+its own workers, so a long batch never delays an interactive job. A job goes to the queue
+stored on its row. Tasks are acknowledged after they finish and fetched one at a time, so a
+worker that dies mid-task leaves its message to be delivered again.
+
+The worker entry point is workers/celery_app.py (`celery -A workers.celery_app worker`, or
+`audarma worker`); the tasks are in workers/tasks.py. This module is the one definition of the
+queues and task names that the API (to enqueue) and the workers (to consume) share.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from celery import Celery, Task
+from celery.signals import worker_process_init, worker_process_shutdown
+from flask import Flask
+from kombu import Exchange
+from kombu import Queue as BrokerQueue
+
+from service.config import Settings
+from service.domain import QUEUES, Queue
+
+INTERACTIVE, BATCH = Queue.INTERACTIVE, Queue.BATCH
+LOCALIZE_JOB = "audarma.localize_job"
+DELIVER_WEBHOOK = "audarma.deliver_webhook"
+# The embedded SQLite broker polls for messages: its default 1 s poll made every job wait about
+# a second; 0.1 s brings the round trip to ~120 ms at a negligible cost for one local worker.
+EMBEDDED_POLLING_SECONDS = 0.1
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Bind a Celery app to `app`: tasks run inside its app context and reach its services.
+
+    Also gives the app's services an `enqueue(job_id, queue)` and a `broker_ping()` that use
+    this Celery app's broker.
+    """
+    services = app.extensions["audarma"]
+    settings: Settings = services["settings"]
+
+    class FlaskTask(Task):
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.config_from_object(celery_config(settings))
+    celery.set_default()
+    app.extensions["celery"] = celery
+    services["enqueue"] = partial(enqueue, celery)
+    services["broker_ping"] = partial(broker_ping, celery)
+    return celery
+
+
+def celery_config(settings: Settings) -> dict:
+    """Celery settings for audarma's workers and producers."""
+    if settings.broker_url.startswith(("sqla+", "sqlalchemy+")):
+        _speed_up_embedded_broker()
+    return {
+        "broker_url": settings.broker_url,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": _transport_options(settings),
+        # Job state and results live in SQL; nobody reads Celery results.
+        "task_ignore_result": True,
+        "result_backend": None,
+        # Ack after the task, one message at a time: a dead worker's job is delivered again
+        # (tasks are idempotent), and a busy worker does not sit on jobs others could run.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        # A lost broker connection redelivers unacked messages anyway; stop the local copy.
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # Each job is sent to the queue stored on its row, its webhook to the same one, and a
+        # retry to the queue it came from; anything sent without a queue is interactive.
+        "task_default_queue": INTERACTIVE,
+        "task_queues": tuple(
+            BrokerQueue(str(name), Exchange(str(name)), routing_key=str(name)) for name in QUEUES
+        ),
+        "imports": ("workers.tasks",),
+    }
+
+
+def _transport_options(settings: Settings) -> dict:
+    if not settings.broker_url.startswith(("redis://", "rediss://")):
+        return {}
+    return {
+        # An unacked message (its worker was killed) is delivered again after this long; it
+        # must exceed the longest task plus its retry countdown, or a running job is duplicated.
+        "visibility_timeout": _visibility_timeout(settings),
+        "socket_connect_timeout": 5,
+    }
+
+
+def _visibility_timeout(settings: Settings) -> float:
+    # AUDARMA_BROKER_VISIBILITY_TIMEOUT, once Settings carries that field.
+    return float(settings.broker_visibility_timeout)
+
+
+def _speed_up_embedded_broker() -> None:
+    # kombu passes broker_transport_options to create_engine, which rejects `polling_interval`;
+    # the transport class attribute is the setting that works.
+    from kombu.transport import sqlalchemy as sql_transport
+
+    sql_transport.Transport.polling_interval = EMBEDDED_POLLING_SECONDS
+
+
+def enqueue(celery: Celery, job_id: str, queue: str) -> None:
+    """Send a committed job to the workers of `queue` (create_app's enqueue)."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}; queues: {', '.join(QUEUES)}")
+    celery.send_task(LOCALIZE_JOB, args=(job_id,), queue=queue)
+
+
+def broker_ping(celery: Celery) -> None:
+    """Raise when the broker does not answer (GET /readyz)."""
+    with celery.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
+
+
+def bind_worker_process_signals(flask_app: Flask) -> None:
+    """Per pool process: fresh database connections after the fork, engines closed at exit."""
+    services = flask_app.extensions["audarma"]
+
+    @worker_process_init.connect(weak=False)
+    def _fresh_connections(**_: object) -> None:
+        # A forked pool process must not share the parent's pooled database connections.
+        services["db"].engine.dispose(close=False)
+
+    @worker_process_shutdown.connect(weak=False)
+    def _close_engines(**_: object) -> None:
+        # Apertium pipelines are child processes of this pool process; end them with it.
+        worker = flask_app.extensions.get("audarma_worker")
+        if worker is not None:
+            worker.close()
