@@ -38,7 +38,7 @@ def create_app(
         "db": db,
         "jobs": JobStore(db),
         "glossary": GlossaryStore(db),
-        "keys": KeyStore(db),
+        "keys": KeyStore(db, settings.key_cache_seconds),
         "candidates": CandidateStore(db),
         "enqueue": enqueue or no_task_queue,
         "broker_ping": None,  # the worker helper sets a callable that raises when unreachable

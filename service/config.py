@@ -42,6 +42,9 @@ class Settings:
     rate_limit_storage: str = "memory://"  # production: redis://...
     glossary_refresh_seconds: float = 2.0  # how stale a worker's glossary may get
     webhook_max_attempts: int = 5
+    webhook_timeout: float = 10.0  # seconds for one delivery attempt
+    # How long a verified API key is trusted without asking the database again.
+    key_cache_seconds: float = 5.0
     # A message taken by a worker that dies (SIGKILL) comes back after this many seconds; it
     # must exceed the longest job including its retry waits.
     broker_visibility_timeout: float = 3600.0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from functools import partial
 
 from celery import shared_task
 from flask import current_app
@@ -28,7 +29,7 @@ from service.jobs import (
 )
 from service.queueing import DELIVER_WEBHOOK, LOCALIZE_JOB
 from service.store.repositories import WebhookLog
-from service.webhooks import send_job_webhook
+from service.webhooks import post, send_job_webhook
 
 log = logging.getLogger(__name__)
 _BUILD_LOCK = threading.Lock()
@@ -101,7 +102,8 @@ def deliver_webhook(self, job_id: str) -> str:
     worker = worker_services()
     attempt = self.request.retries + 1
     delivery = send_job_webhook(
-        job_id, attempt, worker.services["jobs"], worker.services["keys"], worker.webhook_log
+        job_id, attempt, worker.services["jobs"], worker.services["keys"], worker.webhook_log,
+        send=partial(post, timeout=worker.settings.webhook_timeout),
     )
     if delivery is None:
         return "nothing to send"

@@ -290,12 +290,12 @@ def _hash_key(plaintext: str) -> str:
 class KeyStore:
     """API keys. A key is `ak_<prefix>_<secret>`; only its SHA-256 is stored."""
 
-    # How long a verified key is trusted without asking the database again: every request
-    # authenticates, and a revocation taking a few seconds to bite is acceptable.
-    CACHE_SECONDS = 5.0
-
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, cache_seconds: float = 5.0):
         self.db = db
+        # How long a verified key is trusted without asking the database again: every request
+        # authenticates, and a revocation taking a few seconds to bite is acceptable
+        # (Settings.key_cache_seconds).
+        self.cache_seconds = cache_seconds
         self._verified: dict[str, tuple[float, dict]] = {}
 
     def create(self, role: str, name: str = "") -> tuple[str, dict]:
@@ -314,7 +314,7 @@ class KeyStore:
     def authenticate(self, plaintext: str) -> dict | None:
         digest = _hash_key(plaintext)
         cached = self._verified.get(digest)
-        if cached and time.monotonic() - cached[0] < self.CACHE_SECONDS:
+        if cached and time.monotonic() - cached[0] < self.cache_seconds:
             return cached[1]
         found = self._authenticate(plaintext)
         if found is not None:

@@ -88,10 +88,13 @@ def test_glossary_edit_reaches_a_running_worker(client, editor, db, start_worker
          "variants": ["Aigerim Testova-Zhusupova"]},
         by="integration test",
     )  # fmt: skip
-    time.sleep(1.0)  # two refresh periods
-    after = wait_for_job(client, editor, submit(client, editor, text=text, targets=["en-GB"]))
+    # No fixed wait: jobs are submitted until one runs with the new glossary (the worker
+    # rereads its revision every 0.5 s, so this takes a second or two).
+    def changes_now():
+        job = wait_for_job(client, editor, submit(client, editor, text=text, targets=["en-GB"]))
+        return job["result"]["normalized"]["changes"]
 
-    changes = after["result"]["normalized"]["changes"]
+    changes = wait_until(changes_now, 20, "a job to see the new glossary entry")
     assert [(c["original"], c["replacement"]) for c in changes] == [
         ("Aigerim Testova-Zhusupova", "Aigerim Testova")
     ]
@@ -297,15 +300,14 @@ def test_interactive_job_is_not_delayed_behind_batch_jobs(
         )  # fmt: skip
     wait_until(lambda: fake_mt.seen("/translate"), 20, "the first batch job to start")
 
-    started = time.monotonic()
     interactive = wait_for_job(client, editor, submit(client, editor, text=ARTICLE,
                                                       targets=["en-GB"]))  # fmt: skip
-    interactive_seconds = time.monotonic() - started
     batch_now = [job_row(db, job_id)["status"] for job_id in batch_ids]
 
+    # No clock: the interactive job is done while the batch backlog (four jobs of 1.5 s each
+    # behind a stalled engine) is not, so it did not wait in line behind them.
     assert interactive["status"] == "done"
-    assert interactive_seconds < 2.0
-    assert batch_now.count("done") <= 1, batch_now  # the batch backlog is ~6 s of work
+    assert batch_now.count("done") <= 1, batch_now
     assert {job_row(db, job_id)["queue"] for job_id in batch_ids} == {"batch"}
     for job_id in batch_ids:
         assert wait_for_job(client, editor, job_id, timeout=40)["status"] == "done"
