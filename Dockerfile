@@ -15,19 +15,23 @@ RUN apt-get update \
         apertium apertium-eng-spa apertium-eng-cat \
     && rm -rf /var/lib/apt/lists/*
 
-WORKDIR /app
-# Dependencies first, so a code change does not reinstall them.
-COPY pyproject.toml README.md ./
-COPY service/__init__.py service/__init__.py
-COPY workers/__init__.py workers/__init__.py
-RUN pip install .
+# Built in /src and installed like any wheel (a plain, non-editable `pip install .`): the wheel
+# carries the shipped glossaries/ and house styles as package data (service.shipped), and the
+# migrations, so nothing at run time reads the source tree, which is removed.
+WORKDIR /src
+# Dependencies first, read from pyproject.toml, so a code change does not reinstall them.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; project = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+        print('\n'.join(project['dependencies']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+COPY README.md ./
 COPY service service
 COPY workers workers
 COPY glossaries glossaries
-# Editable: the shipped glossaries/ and house styles are read from the source tree beside the
-# package (service/core/glossary.py), which a plain `pip install .` would leave behind.
-RUN pip install --no-deps -e .
+RUN pip install . && cd / && rm -rf /src
 
+WORKDIR /app
 # An unprivileged user: Celery warns against running as root, and nothing here needs root.
 RUN useradd --system --uid 10001 --home-dir /app audarma
 USER audarma

@@ -17,6 +17,7 @@ import yaml
 from babel import Locale
 
 from .locales import InvalidLanguageTag, babel_locale, lookup_chain, normalize_tag
+from .shipped import shipped_folder
 
 ENTRY_TYPES = ("person", "place", "organization", "term")
 # What a listed variant is, which decides what the matcher may do with it (docs/glossary-format.md):
@@ -31,7 +32,8 @@ COLLECTION_KEYS = frozenset({"collection", "description", "entries"})
 TERRITORY_KEYS = frozenset({"collection", "description", "source", "codes", "variants", "type"})
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-DEFAULT_GLOSSARY_DIR = Path(__file__).resolve().parents[2] / "glossaries"
+# The shipped collections: package data in an installed wheel, glossaries/ in a checkout.
+DEFAULT_GLOSSARY_DIR = shipped_folder()
 
 # Languages whose CLDR territory names are put into the matcher: the languages audarma reads.
 TERRITORY_MATCH_LANGUAGES = ("en", "ru", "kk")

@@ -21,9 +21,11 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton
 
 from ..locales import InvalidLanguageTag, language_of, lookup_chain, normalize_tag
+from ..shipped import shipped_folder
 from .model import RELATIONS
 
-DEFAULT_STYLES_DIR = Path(__file__).resolve().parents[3] / "glossaries" / "styles"
+# The shipped house styles: package data in an installed wheel, glossaries/styles/ in a checkout.
+DEFAULT_STYLES_DIR = shipped_folder() / "styles"
 
 GRANULARITIES = ("day", "day_weekday", "month", "year", "quarter", "half", "day_range")
 YEAR_RANGE_STYLES = ("dash", "in_dash", "from_to", "between")
