@@ -6,8 +6,10 @@ needs it, is a fake LibreTranslate server on 127.0.0.1 that can stall or answer 
 
 Without PostgreSQL or Redis every test here is skipped with the reason; with CI=true they fail
 instead, so CI cannot pass by skipping them. AUDARMA_TEST_POSTGRES (an admin URL, default
-postgresql://postgres@127.0.0.1:5432/postgres) and AUDARMA_TEST_REDIS (default
-redis://127.0.0.1:6379/10, flushed before each test) point elsewhere.
+postgresql://postgres@127.0.0.1:5432/postgres) and AUDARMA_TEST_REDIS (by default each run
+claims a free database number 1-15 on 127.0.0.1:6379, flushed before each test) point
+elsewhere. Each run has its own PostgreSQL database and Redis database, so two suites can run
+at once on one machine.
 """
 
 from __future__ import annotations
@@ -88,12 +90,34 @@ def database_url(backing_services) -> Iterator[str]:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def redis_url(backing_services) -> Iterator[str]:
+    """A Redis database number of this test run's own, claimed with a lock key in database 0,
+    so two suites run at once never share a broker (or take each other's tasks, or flush
+    each other's queues). AUDARMA_TEST_REDIS, when set, is used as it is."""
+    if "AUDARMA_TEST_REDIS" in os.environ:
+        yield REDIS_URL
+        return
+    parts = urlsplit(REDIS_URL)
+    claims = redis.Redis.from_url(urlunsplit((*parts[:2], "/0", "", "")))
+    token = f"{os.getpid()}-{secrets.token_hex(4)}"
+    for number in range(1, 16):
+        if claims.set(f"audarma:test-run:db{number}", token, nx=True, ex=4 * 3600):
+            break
+    else:
+        pytest.fail("every Redis database 1-15 is claimed by another test run")
+    yield urlunsplit((*parts[:2], f"/{number}", "", ""))
+    if claims.get(f"audarma:test-run:db{number}") == token.encode():
+        claims.delete(f"audarma:test-run:db{number}")
+    claims.close()
+
+
 @pytest.fixture
-def broker_url(backing_services) -> Iterator[str]:
+def broker_url(redis_url) -> Iterator[str]:
     """The test's Redis database, empty: no message of an earlier test reaches its workers."""
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(redis_url)
     client.flushdb()
-    yield REDIS_URL
+    yield redis_url
     client.flushdb()
     client.close()
 
