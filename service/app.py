@@ -10,6 +10,7 @@ from flask import Flask
 from . import api
 from .api.errors import ServiceUnavailable
 from .config import Settings
+from .logs import configure
 from .queueing import celery_init_app
 from .store.db import Database
 from .store.repositories import CandidateStore, GlossaryStore, JobStore, KeyStore
@@ -44,6 +45,8 @@ def create_app(
         "broker_ping": None,  # the worker helper sets a callable that raises when unreachable
     }
     api.init_app(app)
+    if not app.testing:
+        configure()  # under gunicorn this is the only logging setup the API gets
     if enqueue is None:
         # Jobs go to the Celery workers named by settings.broker_url (Redis in production,
         # the embedded SQLite broker by default); this also provides /readyz's broker check.

@@ -34,8 +34,10 @@ def serve(host: str, port: int) -> None:
     AUDARMA_DATABASE_URL / AUDARMA_BROKER_URL say otherwise. The first start prints an editor
     API key.
     """
+    from .logs import configure
     from .serve import serve as run
 
+    configure()
     run(host, port, _settings(), echo=click.echo)
 
 

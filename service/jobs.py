@@ -115,20 +115,26 @@ def run_job(job_id: str, jobs, glossary, localizer_cache: LocalizerCache, candid
     """
     job = jobs.claim(job_id)
     if job is None:
+        log.info("job %s: already finished or unknown, skipped", job_id)
         return SKIPPED  # unknown id, or a redelivery of a job that already finished
+    log.info("job %s: running (%d targets)", job_id, len(job["targets"]))
+    started = time.monotonic()
     try:
         document = _localize(job, localizer_cache.current(glossary))
     except (LocalizeError, GlossaryError) as exc:
         jobs.fail(job_id, str(exc))
+        log.warning("job %s: failed: %s", job_id, str(exc)[:200])
         return FAILED
     except (TransientJobError, OperationalError):
         raise  # worth another try: the caller decides when
     except Exception as exc:
         # A bug must not leave the job "running" for a client to poll forever.
         jobs.fail(job_id, f"internal error: {type(exc).__name__}: {exc}")
+        log.exception("job %s: failed with an internal error", job_id)
         raise
     _save(jobs, job_id, document)
     jobs.finish(job_id)
+    log.info("job %s: done in %.0f ms", job_id, (time.monotonic() - started) * 1000)
     _record_candidates(candidates, job_id, job["text"], document)
     return DONE
 
@@ -178,9 +184,13 @@ def retry_or_fail(
     if failed_attempts > max_retries:
         tries = "try" if failed_attempts == 1 else "tries"
         jobs.fail(job_id, f"gave up after {failed_attempts} {tries}: {error}")
+        log.warning("job %s: failed after %d %s: %s", job_id, failed_attempts, tries,
+                    str(error)[:200])
         return None
     delay = backoff.delay(failed_attempts)
     jobs.note_retry(job_id, f"attempt {failed_attempts} failed ({error}); next in {delay:g}s")
+    log.warning("job %s: attempt %d failed (%s); retry in %g s", job_id, failed_attempts,
+                str(error)[:200], delay)
     return delay
 
 

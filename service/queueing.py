@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import partial
 
 from celery import Celery, Task
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import setup_logging, worker_process_init, worker_process_shutdown
 from flask import Flask
 from kombu import Exchange
 from kombu import Queue as BrokerQueue
@@ -120,8 +120,15 @@ def broker_ping(celery: Celery) -> None:
 
 
 def bind_worker_process_signals(flask_app: Flask) -> None:
-    """Per pool process: fresh database connections after the fork, engines closed at exit."""
+    """Per pool process: fresh database connections after the fork, engines closed at exit;
+    and the service's own logging instead of Celery's."""
     services = flask_app.extensions["audarma"]
+
+    @setup_logging.connect(weak=False)
+    def _one_logging_setup(loglevel: object = None, **_: object) -> None:
+        from .logs import configure
+
+        configure(loglevel if isinstance(loglevel, str) else None)
 
     @worker_process_init.connect(weak=False)
     def _fresh_connections(**_: object) -> None:

@@ -108,7 +108,11 @@ def deliver_webhook(self, job_id: str) -> str:
     if delivery is None:
         return "nothing to send"
     if delivery.delivered:
+        log.info("job %s: webhook delivered (attempt %d)", job_id, attempt)
         return "delivered"
+    # The error, never the URL: a callback URL may carry credentials.
+    log.info("job %s: webhook attempt %d failed: %s", job_id, attempt,
+             delivery.error or f"HTTP {delivery.status_code}")
     if attempt >= worker.settings.webhook_max_attempts:
         log.warning(
             "job %s: webhook not delivered after %d attempts: %s", job_id, attempt, delivery.error
