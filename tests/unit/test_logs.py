@@ -24,6 +24,10 @@ def test_secrets_are_blanked_whatever_the_message():
 
 def test_configure_adds_one_handler_however_often_it_is_called():
     root = logging.getLogger()
+    # An earlier test may have built an app, which configures logging; start from none of ours.
+    ours = [h for h in root.handlers if getattr(h, "_audarma", False)]
+    for handler in ours:
+        root.removeHandler(handler)
     before = list(root.handlers)
     try:
         configure("WARNING")
@@ -33,6 +37,8 @@ def test_configure_adds_one_handler_however_often_it_is_called():
     finally:
         for handler in [h for h in root.handlers if h not in before]:
             root.removeHandler(handler)
+        for handler in ours:
+            root.addHandler(handler)
 
 
 def test_a_job_logs_its_id_and_states_and_never_its_text(caplog):
