@@ -9,10 +9,10 @@ after), so a page of digits is no figure and costs no more than the text it is i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from .model import MONEY, NUMBER, PERCENT, POINTS, QUANTITY, Figure
+from .model import MONEY, NUMBER, PERCENT, POINTS, QUANTITY, Figure, amount_of
 from .scan import Windows, having, scan
 
 _GROUP_SPACE = "[ \u00a0\u202f]"
@@ -92,7 +92,7 @@ UNITS_CYR = {
 _BCM = re.compile(rf"(?<![\w.,]){NUMBER_EN}\s?bcm\b")
 
 
-def alternation(words: Mapping[str, str] | list[str]) -> str:
+def alternation(words: Iterable[str]) -> str:
     """Longest first, so "US$" wins over "$" and "pounds sterling" over "pounds"."""
     return "|".join(
         re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
@@ -192,7 +192,7 @@ def _large(figure: Figure, digits: str) -> bool:
     four-digit number is nearly always a year or a model name."""
     if figure.scale:
         return True
-    return figure.amount >= 1000 and re.fullmatch(r"\d{4}", digits) is None
+    return amount_of(figure) >= 1000 and re.fullmatch(r"\d{4}", digits) is None
 
 
 # ------------------------------------------------------------------- Russian and Kazakh
@@ -251,5 +251,5 @@ def amounts_cyrillic(text: str, windows: Windows) -> Iterator[Figure]:
     for m in scan(_NUMBER_WORD_CYR, text, windows):
         figure = amount_figure(NUMBER, text, m, True, m["scale"])
         digits = re.sub(_GROUP_SPACE, "", m["number"])
-        if figure.scale or (figure.amount >= 1000 and re.fullmatch(r"\d{4}", digits) is None):
+        if figure.scale or (amount_of(figure) >= 1000 and re.fullmatch(r"\d{4}", digits) is None):
             yield figure

@@ -216,8 +216,9 @@ def dates_russian(
             yield _time(DATE, m, text, _rel_ru(m), value, "day", has_year=has_year,
                         weekday=bool(m["weekday"]))
     for m in scan(_RU_MONTH_YEAR, text, months):
-        yield _time(DATE, m, text, _rel_ru(m), _date(int(m["year"]), _month_ru(m["month"]), 1),
-                    "month")
+        value = _date(int(m["year"]), _month_ru(m["month"]), 1)
+        assert value is not None  # the first of a month in a YEAR (1800-2100) always exists
+        yield _time(DATE, m, text, _rel_ru(m), value, "month")
     for m in scan(_RU_YEAR, text, years):
         yield _time(DATE, m, text, _rel_ru(m), datetime.date(int(m["year"]), 1, 1), "year")
     for m in scan(_RU_QUARTER, text, periods):

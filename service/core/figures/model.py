@@ -77,3 +77,38 @@ class Figure:
             if self.unit:
                 data["unit"] = self.unit
         return data
+
+
+# The values a kind of figure always carries, typed as present. figures/dates.py builds every
+# time figure with a date (and a range with its end), figures/amounts.py every amount with its
+# value; these say so to the type checker where a renderer reads them.
+
+
+def date_of(figure: Figure) -> datetime.date:
+    """The date of a time figure (its year for a quarter, a half or a year)."""
+    assert figure.date_value is not None, figure
+    return figure.date_value
+
+
+def end_of(figure: Figure) -> datetime.date:
+    """The last date of a date range."""
+    assert figure.end_value is not None, figure
+    return figure.end_value
+
+
+def amount_of(figure: Figure) -> Decimal:
+    """The full value of an amount ("$1.5 billion" -> 1500000000)."""
+    assert figure.amount is not None, figure
+    return figure.amount
+
+
+def currency_of(figure: Figure) -> str:
+    """The ISO 4217 code of a money figure."""
+    assert figure.currency is not None, figure
+    return figure.currency
+
+
+def unit_of(figure: Figure) -> str:
+    """The unit code of a quantity."""
+    assert figure.unit is not None, figure
+    return figure.unit

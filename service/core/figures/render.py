@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
+from typing import Literal
 
 from babel import Locale
 from babel.dates import get_day_names, get_month_names
@@ -28,7 +30,22 @@ from babel.numbers import (
 from ..inflect_kk import ending_for
 from ..locales import babel_locale, language_of, normalize_tag, parse_tag
 from ..translit import transliterate_name
-from .model import DATE_RANGE, HALF, MONEY, NUMBER, PERCENT, POINTS, QUANTITY, QUARTER, Figure
+from .model import (
+    DATE_RANGE,
+    HALF,
+    MONEY,
+    NUMBER,
+    PERCENT,
+    POINTS,
+    QUANTITY,
+    QUARTER,
+    Figure,
+    amount_of,
+    currency_of,
+    date_of,
+    end_of,
+    unit_of,
+)
 from .styles import SCALES, HouseStyle, HouseStyles, format_date_form, load_house_styles
 
 
@@ -123,14 +140,18 @@ def _fill(template: str, forms: dict[str, str]) -> str:
 
 
 def _year_range(figure: Figure, language: str, style: HouseStyle) -> str:
-    a, b = str(figure.date_value.year), str(figure.end_value.year)
+    a, b = str(date_of(figure).year), str(end_of(figure).year)
     template = style.year_ranges.get(figure.range_style) or style.year_ranges.get("dash")
     if template is None:
         template = "{a}–{b}"
     return template.replace("{a}", a).replace("{b}", b)
 
 
-def _months(cldr: Locale, context: str = "format", width: str = "wide") -> dict[int, str]:
+def _months(
+    cldr: Locale,
+    context: Literal["format", "stand-alone"] = "format",
+    width: Literal["abbreviated", "narrow", "wide"] = "wide",
+) -> Mapping[int, str]:
     return get_month_names(width, context, cldr)
 
 
@@ -146,9 +167,10 @@ _AP_MONTHS = {1: "Jan.", 2: "Feb.", 8: "Aug.", 9: "Sept.", 10: "Oct.", 11: "Nov.
 
 
 def _base_en(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
-    value = figure.date_value
+    value = date_of(figure)
     year = str(value.year)
     us = cldr.territory == "US"
+    text: str | None  # a day's text is None until built where the house style has no form
     if figure.kind == QUARTER:
         text = f"{_ORDINALS_EN[figure.ordinal]} quarter"
         return {"": f"{text} of {year}" if figure.has_year else text}
@@ -163,7 +185,7 @@ def _base_en(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
     if style.abbreviate_months == "ap":
         day_month = _AP_MONTHS.get(value.month, month)
     if figure.kind == DATE_RANGE:
-        first, last = value.day, figure.end_value.day
+        first, last = value.day, end_of(figure).day
         if us:
             text = f"{day_month} {first}-{last}" + (f", {year}" if figure.has_year else "")
         else:
@@ -221,7 +243,7 @@ def _ru_month(nominative: str, case: str, genitive: str) -> str:
 
 
 def _base_ru(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
-    value = figure.date_value
+    value = date_of(figure)
     year = str(value.year)
     of_year = f" {year} года" if figure.has_year else ""
     if figure.kind in (QUARTER, HALF):
@@ -237,7 +259,7 @@ def _base_ru(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
         return {case: f"{_ru_month(nominative, case, genitive)} {year} года"
                 for case in _RU_CASES}
     if figure.kind == DATE_RANGE:
-        return {"": f"{value.day}–{figure.end_value.day} {genitive}{of_year}"}
+        return {"": f"{value.day}–{end_of(figure).day} {genitive}{of_year}"}
     text = f"{value.day} {genitive}{of_year}"
     forms = {case: text for case in _RU_CASES}
     if figure.weekday:
@@ -273,7 +295,7 @@ def _kk_forms(text: str, year_in: str | None = None) -> dict[str, str]:
 
 
 def _base_kk(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
-    value = figure.date_value
+    value = date_of(figure)
     year = str(value.year)
     of_year = f"{year} жылғы " if figure.has_year else ""
     if figure.kind in (QUARTER, HALF):
@@ -286,7 +308,7 @@ def _base_kk(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
     if figure.granularity == "month":
         return _kk_forms(f"{year} жылғы {month}")
     if figure.kind == DATE_RANGE:
-        return _kk_forms(f"{of_year}{value.day}–{figure.end_value.day} {month}")
+        return _kk_forms(f"{of_year}{value.day}–{end_of(figure).day} {month}")
     text = f"{of_year}{value.day} {month}"
     if figure.weekday:
         text = f"{text}, {_weekday(value, cldr)}"
@@ -299,7 +321,7 @@ _ZH_NUMERALS = "一二三四"
 
 
 def _base_zh(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
-    value = figure.date_value
+    value = date_of(figure)
     year = f"{value.year}年" if figure.has_year else ""
     if figure.kind == QUARTER:
         return {"": f"{year}第{_ZH_NUMERALS[figure.ordinal - 1]}季度"}
@@ -310,7 +332,7 @@ def _base_zh(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
     if figure.granularity == "month":
         return {"": f"{year}{value.month}月"}
     if figure.kind == DATE_RANGE:
-        return {"": f"{year}{value.month}月{value.day}日至{figure.end_value.day}日"}
+        return {"": f"{year}{value.month}月{value.day}日至{end_of(figure).day}日"}
     text = f"{year}{value.month}月{value.day}日"
     if figure.weekday:
         text += _weekday(value, cldr)
@@ -324,7 +346,7 @@ _DE_ORDINALS = {"": ("erste", "zweite", "dritte", "vierte"),
 
 
 def _base_de(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
-    value = figure.date_value
+    value = date_of(figure)
     year = f" {value.year}" if figure.has_year else ""
     if figure.kind in (QUARTER, HALF):
         noun = "Quartal" if figure.kind == QUARTER else "Halbjahr"
@@ -336,7 +358,7 @@ def _base_de(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
     if figure.granularity == "month":
         return {"": f"{month} {value.year}"}
     if figure.kind == DATE_RANGE:
-        return {"": f"{value.day}. bis {figure.end_value.day}. {month}{year}"}
+        return {"": f"{value.day}. bis {end_of(figure).day}. {month}{year}"}
     text = f"{value.day}. {month}{year}"
     if figure.weekday:
         text = f"{_weekday(value, cldr)}, {text}"
@@ -349,7 +371,7 @@ _FR_ORDINALS = ("premier", "deuxième", "troisième", "quatrième")
 
 
 def _base_fr(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
-    value = figure.date_value
+    value = date_of(figure)
     year = f" {value.year}" if figure.has_year else ""
     if figure.kind == QUARTER:
         return {"": f"{_FR_ORDINALS[figure.ordinal - 1]} trimestre{year}"}
@@ -365,7 +387,7 @@ def _base_fr(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
         return style.first_day if number == 1 and style.first_day else str(number)
 
     if figure.kind == DATE_RANGE:
-        return {"": f"du {day(value.day)} au {figure.end_value.day} {month}{year}"}
+        return {"": f"du {day(value.day)} au {end_of(figure).day} {month}{year}"}
     text = f"{day(value.day)} {month}{year}"
     if figure.weekday:
         text = f"{_weekday(value, cldr)} {text}"
@@ -378,7 +400,7 @@ _ES_ORDINALS = ("primer", "segundo", "tercer", "cuarto")
 
 
 def _base_es(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
-    value = figure.date_value
+    value = date_of(figure)
     year = f" de {value.year}" if figure.has_year else ""
     if figure.kind == QUARTER:
         return {"": f"{_ES_ORDINALS[figure.ordinal - 1]} trimestre{year}"}
@@ -390,7 +412,7 @@ def _base_es(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
     if figure.granularity == "month":
         return {"": f"{month} de {value.year}"}
     if figure.kind == DATE_RANGE:
-        return {"": f"del {value.day} al {figure.end_value.day} de {month}{year}"}
+        return {"": f"del {value.day} al {end_of(figure).day} de {month}{year}"}
     text = f"{value.day} de {month}{year}"
     if figure.weekday:
         text = f"{_weekday(value, cldr)}, {text}"
@@ -403,7 +425,7 @@ def _base_es(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
 def _base_cldr(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str]:
     from babel.dates import format_date, format_skeleton
 
-    value = figure.date_value
+    value = date_of(figure)
     if figure.kind in (QUARTER, HALF):
         letter = "Q" if figure.kind == QUARTER else "H"
         return {"": f"{letter}{figure.ordinal} {value.year}" if figure.has_year
@@ -415,7 +437,7 @@ def _base_cldr(figure: Figure, cldr: Locale, style: HouseStyle) -> dict[str, str
                 or format_skeleton("yMMMM", value, locale=cldr)}
     if figure.kind == DATE_RANGE:
         first = format_skeleton("MMMMd", value, locale=cldr)
-        return {"": f"{first}–{figure.end_value.day}"}
+        return {"": f"{first}–{end_of(figure).day}"}
     key = "day" if figure.has_year else "day_no_year"
     text = _dated(style, key, value, cldr)
     if text is None:
@@ -443,17 +465,17 @@ def render_percent(figure: Figure, locale: str, style: HouseStyle | None = None)
     style = style or HouseStyle()
     cldr = babel_locale(locale)
     if style.percent:
-        return style.percent.replace("{0}", _plain_number(figure.amount, cldr, style))
+        return style.percent.replace("{0}", _plain_number(amount_of(figure), cldr, style))
     # Without quantization Babel prints the digits the value has, so 18.5 stays 18.5.
-    return format_percent(figure.amount / 100, locale=cldr, decimal_quantization=False)
+    return format_percent(amount_of(figure) / 100, locale=cldr, decimal_quantization=False)
 
 
 def render_points(figure: Figure, locale: str, style: HouseStyle | None = None) -> str:
     style = style or HouseStyle()
     cldr = babel_locale(locale)
-    number = _plain_number(figure.amount, cldr, style)
+    number = _plain_number(amount_of(figure), cldr, style)
     forms = style.points or {"other": "{0} pp"}
-    template = forms.get(cldr.plural_form(figure.amount), forms["other"])
+    template = forms.get(cldr.plural_form(amount_of(figure)), forms["other"])
     return template.replace("{0}", number)
 
 
@@ -466,8 +488,9 @@ def render_quantity(figure: Figure, locale: str, style: HouseStyle | None = None
     style = style or HouseStyle()
     cldr = babel_locale(locale)
     number = _amount_text(figure, cldr, style, style.scale_from)
-    forms = style.units.get(figure.unit)
-    name = forms.get(cldr.plural_form(figure.amount), forms["other"]) if forms else figure.unit
+    unit = unit_of(figure)
+    forms = style.units.get(unit)
+    name = forms.get(cldr.plural_form(amount_of(figure)), forms["other"]) if forms else unit
     if _written_scale(figure, style, style.scale_from) >= _FIRST_NOUN_SCALE:
         name = _with_connector(name, style)
     joiner = "" if cldr.language in _NO_SPACE_LANGUAGES else " "
@@ -478,21 +501,22 @@ def render_money(figure: Figure, locale: str, style: HouseStyle | None = None) -
     style = style or HouseStyle()
     cldr = babel_locale(locale)
     number = _amount_text(figure, cldr, style, style.scale_from)
-    symbol = style.symbols.get(figure.currency) if style.money.startswith("symbol_") else None
+    currency, amount = currency_of(figure), amount_of(figure)
+    symbol = style.symbols.get(currency) if style.money.startswith("symbol_") else None
     if symbol:
         return symbol + number
-    name = _currency_name(figure.currency, figure.amount, cldr, style)
+    name = _currency_name(currency, amount, cldr, style)
     if _written_scale(figure, style, style.scale_from) >= _FIRST_NOUN_SCALE:
         name = _with_connector(name, style)
     # CLDR picks the unit pattern and the plural by the whole amount: "21 млн долларов" is
     # genitive plural because 21 000 000 is, although 21 on its own would take "доллар".
-    unit_pattern = get_currency_unit_pattern(figure.currency, count=figure.amount, locale=cldr)
+    unit_pattern = get_currency_unit_pattern(currency, count=amount, locale=cldr)
     return unit_pattern.replace("{0}", number).replace("{1}", name)
 
 
 def _written_scale(figure: Figure, style: HouseStyle, scale_from: int) -> int:
     if _source_scale(figure, scale_from) or _scaled(figure, scale_from):
-        return _display_scale(figure.amount, style)
+        return _display_scale(amount_of(figure), style)
     return 0
 
 
@@ -509,18 +533,21 @@ def _scaled(figure: Figure, scale_from: int) -> bool:
     scaled number keeps at most two decimals (four in Chinese 万)."""
     if not scale_from or _source_scale(figure, scale_from):
         return False
-    if abs(figure.amount) < Decimal(10) ** scale_from:
+    amount = amount_of(figure)
+    if abs(amount) < Decimal(10) ** scale_from:
         return False
-    natural = 4 if scale_from == 4 and abs(figure.amount) < Decimal(10) ** 8 else None
-    scale = natural or _natural_scale(figure.amount)
-    mantissa = figure.amount.scaleb(-scale).normalize()
-    places = max(0, -mantissa.as_tuple().exponent)
+    natural = 4 if scale_from == 4 and abs(amount) < Decimal(10) ** 8 else None
+    scale = natural or _natural_scale(amount)
+    mantissa = amount.scaleb(-scale).normalize()
+    exponent = mantissa.as_tuple().exponent
+    assert isinstance(exponent, int)  # amounts are finite: no NaN ("n", "N") or infinity ("F")
+    places = max(0, -exponent)
     return places <= (4 if scale_from == 4 else 2)
 
 
 def _amount_text(figure: Figure, cldr: Locale, style: HouseStyle, scale_from: int = 0) -> str:
     """The number part: "24 млрд", "24 000 millones", "500 000", "50万"."""
-    amount = figure.amount
+    amount = amount_of(figure)
     if scale_from == 4 and (_source_scale(figure, 4) or _scaled(figure, 4)):
         # Chinese counts in 万 and 亿; CLDR's long compact forms are exactly those.
         return format_compact_decimal(

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 
 import yaml
 from babel import Locale
@@ -88,7 +88,7 @@ class HouseStyle:
     territories: Mapping[str, str] = field(default_factory=dict)
 
     @property
-    def scale_width(self) -> str:
+    def scale_width(self) -> Literal["short", "long"]:
         return "short" if self.money.endswith("_short") else "long"
 
     def template(self, relation: str, granularity: str) -> str | None:
