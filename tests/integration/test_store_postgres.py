@@ -64,3 +64,9 @@ def test_glossary_on_postgres(db):
 
 def test_keys_and_candidates_on_postgres(db):
     test_store.check_keys_and_candidates(db)
+
+
+def test_concurrent_claims_on_postgres(db):
+    """Eight threads claim one queued job at the same moment on a real server, where the row
+    lock (SELECT ... FOR UPDATE) is what keeps their attempt counts apart."""
+    test_store.check_concurrent_claims(db)

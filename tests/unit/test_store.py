@@ -118,7 +118,8 @@ def test_keys_and_candidates(db):
     check_keys_and_candidates(db)
 
 
-def test_concurrent_claims_run_a_job_once(db):
+def test_a_finished_job_is_never_claimed_again(db):
+    """A re-delivered task for a finished job finds nothing to do, however many arrive."""
     jobs = JobStore(db)
     job, _ = jobs.submit(api_key_id=None, text="Hi", targets=["en-GB"])
     jobs.claim(job["id"])
@@ -131,3 +132,39 @@ def test_concurrent_claims_run_a_job_once(db):
     for t in threads:
         t.join()
     assert results == [None] * 4
+
+
+def check_concurrent_claims(db, claimers: int = 8) -> None:
+    """Claims that race on one job queue up on its row: each sees the count the previous one
+    wrote, so no attempt is lost, and the first finish ends the job for every later claimer.
+
+    Without the row lock, two claims would read the same attempt count and one increment would
+    vanish (the retry budget then allows more runs than it says)."""
+    jobs = JobStore(db)
+    job, _ = jobs.submit(api_key_id=None, text="Hi", targets=["en-GB"])
+    start = threading.Barrier(claimers)
+    claimed: list[dict | None] = []
+    ran: list[int] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        start.wait()
+        got = jobs.claim(job["id"])
+        with lock:
+            claimed.append(got)
+        if got is not None:
+            ran.append(got["attempts"])
+            jobs.finish(job["id"])
+
+    threads = [threading.Thread(target=worker) for _ in range(claimers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    final = jobs.get(job["id"])
+    assert final["status"] == "done"
+    # Every successful claim wrote a distinct attempt number: none was lost to a race.
+    assert sorted(ran) == list(range(1, len(ran) + 1))
+    assert final["attempts"] == len(ran)
+    running = [e for e in final["events"] if e["status"] == "running"]
+    assert len(running) == len(ran)
