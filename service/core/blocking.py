@@ -10,8 +10,15 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator
+from typing import TypeAlias
 
 from .folding import skeleton_of_phonetic
+
+# A block as stored: an array of entity indexes, or a bare int for a block of one entity. As
+# read: an array, or a one-element tuple. (Strings: array is not subscriptable before 3.12.)
+Block: TypeAlias = "array[int] | int"
+Blocks: TypeAlias = "dict[str, Block]"
+Postings: TypeAlias = "array[int] | tuple[int]"
 
 BLOCK_CAP = 5000  # skeleton blocks larger than this say nothing and are skipped
 POOL_BUDGET = 200  # candidates scored per fuzzy lookup, at most (about)
@@ -20,12 +27,12 @@ POOL_BUDGET = 200  # candidates scored per fuzzy lookup, at most (about)
 class Probe:
     """The posting lists around one skeleton, computed tier by tier as they are needed."""
 
-    def __init__(self, blocks: dict[str, array], skeleton: str):
+    def __init__(self, blocks: Blocks, skeleton: str):
         self.blocks = blocks
         self.skeleton = skeleton
         self._tiers: list[set[str]] | None = None
 
-    def tier(self, n: int) -> list[array]:
+    def tier(self, n: int) -> list[Postings]:
         if len(self.skeleton) < 2:
             return []
         if n == 0:
@@ -73,13 +80,13 @@ def deletions(key: str) -> set[str]:
     return {key[:i] + key[i + 1 :] for i in range(len(key))}
 
 
-def post_with_deletions(blocks: dict[str, array], key: str, idx: int) -> None:
+def post_with_deletions(blocks: Blocks, key: str, idx: int) -> None:
     post(blocks, key, idx)
     for variant in deletions(key):
         post(blocks, variant, idx)
 
 
-def post(blocks: dict[str, array | int], key: str, idx: int) -> None:
+def post(blocks: Blocks, key: str, idx: int) -> None:
     """Add idx to a block. A block of one entity is stored as a bare int (most are)."""
     if len(key) < 2:
         return
@@ -112,11 +119,11 @@ def _neighbours(skel: str) -> list[set[str]]:
     return [{prefix + k for k in keys if len(k) >= 2} for keys in tiers]
 
 
-def as_postings(block: array | int) -> array | tuple[int]:
+def as_postings(block: Block) -> Postings:
     return (block,) if isinstance(block, int) else block
 
 
-def union(postings: list[array]) -> set[int]:
+def union(postings: list[Postings]) -> set[int]:
     found: set[int] = set()
     for p in postings:
         found.update(p)

@@ -290,6 +290,8 @@ def parse_entry(
         note = ""
     if problems or names is None:
         return None, problems
+    # No problems: the id and the type passed their checks above.
+    assert isinstance(entry_id, str) and isinstance(entry_type, str)
     entry = Entry(
         id=entry_id,
         type=entry_type,
@@ -402,7 +404,7 @@ def _parse_territories(
         for key in data
         if key not in TERRITORY_KEYS
     ]
-    english = Locale.parse("en").territories
+    english: Mapping[str, str] = Locale.parse("en").territories  # CLDR code -> English name
     codes = data.get("codes", "all")
     if codes == "all":
         # Two-letter codes only: the numeric ones are world regions (001, 150), not places

@@ -27,7 +27,9 @@ def decline_masculine(word: str, surname: bool = False) -> dict[str, tuple[str, 
     if low.endswith(("ов", "ев", "ёв", "ин", "ын")):
         # Russian-style surnames take -ым; foreign words ending the same way (Цзиньпин,
         # Берлин) take -ом. Both are generated because a name's origin is not known here.
-        ins = (word + "ым", word + "ом") if surname else (word + "ом", word + "ым")
+        ins: str | tuple[str, ...] = (
+            (word + "ым", word + "ом") if surname else (word + "ом", word + "ым")
+        )
         return _forms(gen=word + "а", dat=word + "у", acc=word + "а", ins=ins, prep=word + "е")
     if low.endswith(("ский", "цкий")):
         stem = word[:-2]

@@ -629,7 +629,9 @@ class _Article:
             else:
                 targets.add(None)
         if len(targets) == 1 and None not in targets:
-            return end, _same_case(surface, targets.pop()), True, ""
+            target = targets.pop()
+            assert target is not None  # None is not among the targets
+            return end, _same_case(surface, target), True, ""
         guess = next((t for t in targets if t), ru_name)
         return end, _same_case(surface, guess), False, "the case of the new name is not certain"
 
@@ -1145,9 +1147,9 @@ class _Article:
             return True
         own: set[int] = set()
         for tag in ("en", "ru", "kk"):
-            name = self.index.names_of(idx, tag)
-            if name:
-                own |= self.index.lexicon.place_ids(name)
+            own_name = self.index.names_of(idx, tag)
+            if own_name:
+                own |= self.index.lexicon.place_ids(own_name)
         return bool(known & own)
 
     def _score(

@@ -18,7 +18,7 @@ import ahocorasick
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .blocking import Probe, gather, joined_key, post, post_with_deletions
+from .blocking import Blocks, Probe, gather, joined_key, post, post_with_deletions
 from .folding import fold, phonetic, skeleton_of_phonetic
 from .glossary import Entry, Variant, variants_from_data
 from .inflect_ru import person_case_forms, person_forms, place_case_forms, place_forms
@@ -107,13 +107,13 @@ class NameIndex:
         self.flags = bytearray()
         # Skeleton blocks: every token of a full name, and every bare form. Postings are
         # entity indexes.
-        self.blocks: dict[str, array] = {}
-        self.tail_blocks: dict[str, array] = {}
+        self.blocks: Blocks = {}
+        self.tail_blocks: Blocks = {}
         # Multi-word names of places, bodies and terms, by the skeleton of their first word:
         # the word counts they come in. Lets the matcher try "Eurasian Economc Union" and
         # "Евразийскй экономический союз" as whole windows of words.
         self.multi_first: dict[str, set[int]] = {}
-        self.window_blocks: dict[str, array] = {}  # their whole-name skeleton blocks
+        self.window_blocks: Blocks = {}  # their whole-name skeleton blocks
         self.overflow: list[tuple[int, ...]] = []
         # Variants an entity has beyond plain Latin spellings (a kind other than spelling, or a
         # Cyrillic text whose case forms are keys): what a variant hit is, without the entry.
@@ -197,7 +197,8 @@ class NameIndex:
                 kept.append(item)
         if kept:
             self.variants[idx] = tuple(kept)
-        if chinese and (older := wade_giles(en_name)):
+        # (chinese implies en_name; the check says so to the type checker)
+        if chinese and en_name is not None and (older := wade_giles(en_name)):
             full[phonetic(older)] = None  # Hsi Chin-p'ing: scored, never a rewrite target
         for form in full:
             tokens = form.replace("-", " ").split()

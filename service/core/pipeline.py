@@ -251,7 +251,9 @@ class _Context:
                 continue
             rendered, origin = render_name(entry, target, source, self.styles)
             if origin in ("glossary", "house-style", "cldr"):
-                entries[entry.name_in(source)] = rendered
+                source_name = entry.name_in(source)
+                assert source_name is not None  # checked at the top of the loop
+                entries[source_name] = rendered
         try:
             set_glossary(source, language_of(target), entries)
         except EngineError as exc:
@@ -266,7 +268,7 @@ class _Context:
             "enable one"
         )
 
-    def _protected(self, target: str, rendered: list[str]) -> list[Protected]:
+    def _protected(self, target: str, rendered: list[tuple[int, int, str]]) -> list[Protected]:
         """Spans of the normalized text that must come out in their target form."""
         spans: list[Protected] = []
         text = self.normalized.text
@@ -393,7 +395,9 @@ def render_name(
     if language == "kk" and parse_tag(target).script != "Latn" and entry.name_in("ru"):
         # Kazakh copy often writes foreign names the Russian way (Си Цзиньпин); the entry has
         # no Kazakh form, so this is a stand-in an editor should check.
-        return entry.name_in("ru"), "fallback:ru"
+        ru_name = entry.name_in("ru")
+        assert ru_name is not None  # checked in the condition
+        return ru_name, "fallback:ru"
     english = entry.name_in("en") or entry.id
     if language in _IDEOGRAPHIC:
         return english, "unchanged"

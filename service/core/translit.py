@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from types import MappingProxyType
+from typing import cast
 
 from transliterate.base import TranslitLanguagePack, registry
 from transliterate.utils import ensure_autodiscover
@@ -375,7 +376,8 @@ def _looks_like_pinyin_name(text: str) -> bool:
     split = [_pinyin_syllables(w) for w in words]
     if any(s is None for s in split):
         return False
-    return any(_PINYIN_MARKER.search(s) for syllables in split for s in syllables)
+    parsed = cast("list[list[str]]", split)  # no word is None: checked just above
+    return any(_PINYIN_MARKER.search(s) for syllables in parsed for s in syllables)
 
 
 def is_chinese_name(name: str) -> bool:

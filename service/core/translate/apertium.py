@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import IO
 
 from service.core.locales import InvalidLanguageTag, language_of
 from service.core.translate.base import EngineError, EngineInfo
@@ -170,7 +171,9 @@ def _is_sentence_end(text: str, gap: re.Match) -> bool:
         return False
     if gap["stop"] != ".":
         return True
-    word = _LAST_WORD.search(text, max(0, gap.start() - 40), gap.start())[0]
+    last = _LAST_WORD.search(text, max(0, gap.start() - 40), gap.start())
+    assert last is not None  # "[\w.]*$" matches at the end, if only the empty string
+    word = last[0]
     return word.isdigit() or (len(word) >= 2 and word.isalpha() and word.islower())
 
 
@@ -207,6 +210,13 @@ def restore_case_after_placeholders(source: str, translated: str) -> str:
 # --- one warm pipeline --------------------------------------------------------------------------
 
 
+def _opened(stream: IO[bytes] | None) -> IO[bytes]:
+    """A stream the pipeline opened: a stage's stdin or stdout (every stage is started with
+    pipes) or, once a stage is started, the stderr file."""
+    assert stream is not None
+    return stream
+
+
 class Pipeline:
     """One long-lived pipeline for one mode; started on first request, restarted after failure.
 
@@ -219,7 +229,7 @@ class Pipeline:
         self.commands = commands
         self.timeout = timeout
         self._stages: list[subprocess.Popen] = []
-        self._stderr = None
+        self._stderr: IO[bytes] | None = None
         self._buffer = bytearray()
         self._lock = threading.Lock()  # start/kill may race with close() from another thread
         self._closed = False
@@ -265,7 +275,7 @@ class Pipeline:
         self.kill()  # whatever is left of a pipeline that lost a stage
         # A file, not a pipe, so a chatty stage can never block; it lives as long as the stages.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
-        upstream = subprocess.PIPE
+        upstream: int | IO[bytes] = subprocess.PIPE
         for argv in self.commands:
             # All stages share the first one's process group, so one signal reaches them all.
             group = self._stages[0].pid if self._stages else 0
@@ -274,16 +284,18 @@ class Pipeline:
                 process_group=group,
             )  # fmt: skip
             if self._stages:
+                assert not isinstance(upstream, int)  # the stage before's stdout, not PIPE
                 upstream.close()  # only the next stage reads it; EOF must reach it, not us
             self._stages.append(stage)
-            upstream = stage.stdout
-        os.set_blocking(self._stages[0].stdin.fileno(), False)
+            upstream = _opened(stage.stdout)
+        os.set_blocking(_opened(self._stages[0].stdin).fileno(), False)
         self._buffer.clear()
 
     def _pump(self, data: bytes, replies: list[bytes], expected: int) -> None:
         # Write and read in one select loop: output fills the pipe back to us long before a
         # large input is all written, so writing first and reading after could deadlock.
-        stdin, stdout = self._stages[0].stdin.fileno(), self._stages[-1].stdout.fileno()
+        stdin = _opened(self._stages[0].stdin).fileno()
+        stdout = _opened(self._stages[-1].stdout).fileno()
         pending = memoryview(data)
         deadline = time.monotonic() + self.timeout
         while len(replies) < expected:
@@ -321,6 +333,8 @@ class Pipeline:
         return None
 
     def _stderr_tail(self) -> str:
+        if self._stderr is None:  # no process started yet
+            return ""
         try:
             self._stderr.seek(0)
             text = self._stderr.read()[-300:].decode(errors="replace").strip()
@@ -337,7 +351,9 @@ class Pipeline:
             stage.wait()
         if stages:
             # A broken pipe may refuse to close over unflushed data; no one is left to read it.
-            for stream in (stages[0].stdin, stages[-1].stdout, self._stderr):
+            for stream in (
+                _opened(stages[0].stdin), _opened(stages[-1].stdout), _opened(self._stderr)
+            ):
                 with suppress(OSError):
                     stream.close()
 

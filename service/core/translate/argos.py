@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import ctranslate2
 import sentencepiece as spm
@@ -164,7 +165,7 @@ def _package_from(entry: Path, metadata: dict) -> ArgosPackage:
     if not all(isinstance(code, str) and code for code in codes):
         raise ValueError("metadata.json lacks from_code or to_code")
     name = entry.name.removesuffix(ARCHIVE_SUFFIX)
-    source, target = (_language(code) for code in codes)
+    source, target = (_language(cast(str, code)) for code in codes)  # both str: checked above
     return ArgosPackage(name, source, target, str(metadata.get("package_version", "")), entry)
 
 

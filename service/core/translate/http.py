@@ -112,6 +112,7 @@ class HttpClient:
                 raise EngineError(self.engine, f"{where}: {outcome.message}", transient=False)
             if attempt + 1 < attempts:
                 self._sleep(self._wait(attempt, outcome))
+        assert isinstance(outcome, _Failure)  # the last attempt failed too, or it had returned
         noun = "attempt" if attempts == 1 else "attempts"
         raise EngineError(
             self.engine,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from service.core.locales import InvalidLanguageTag, language_of, lookup_chain, normalize_tag
 from service.core.translate.base import EngineError, EngineInfo
@@ -192,7 +193,7 @@ def _tag_of(code: object) -> str | None:
         return None
 
 
-def _is_texts(value: object, count: int) -> bool:
+def _is_texts(value: object, count: int) -> TypeGuard[list[str]]:
     return (
         isinstance(value, list) and len(value) == count and all(isinstance(v, str) for v in value)
     )
