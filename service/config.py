@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
 PREFIX = "AUDARMA_"
 KNOWN_ENGINES = ("apertium", "argos", "libretranslate", "deepl")
@@ -59,7 +60,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings with every AUDARMA_<FIELD> variable applied; bad values name the variable."""
         environ = os.environ if environ is None else environ
-        values = {}
+        values: dict[str, Any] = {}  # each value converted to its own field's type
         for f in fields(cls):
             raw = environ.get(PREFIX + f.name.upper())
             if raw is None:

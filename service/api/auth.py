@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Protocol, cast
 
 from flask import Flask, g, request
 from flask_limiter import Limiter
@@ -33,6 +34,13 @@ def current_caller() -> dict | None:
     return g.caller
 
 
+def known_caller() -> dict:
+    """The caller of a view behind require(), which has made sure there is one."""
+    caller = current_caller()
+    assert caller is not None  # require() answered 401 otherwise
+    return caller
+
+
 def _authenticate(header: str | None) -> tuple[dict | None, str | None]:
     if not header:
         return None, "missing Authorization header; send 'Authorization: Bearer <api key>'"
@@ -43,6 +51,12 @@ def _authenticate(header: str | None) -> tuple[dict | None, str | None]:
     if caller is None:
         return None, "invalid or revoked API key"
     return caller, None
+
+
+class _Guarded(Protocol):
+    """A view wrapped by require(), carrying the roles it lets in."""
+
+    roles: tuple[str, ...]
 
 
 def require(*roles: str) -> Callable:
@@ -62,7 +76,7 @@ def require(*roles: str) -> Callable:
                 )
             return view(*args, **kwargs)
 
-        guarded.roles = allowed  # read by the OpenAPI generator
+        cast(_Guarded, guarded).roles = allowed  # read by the OpenAPI generator
         return guarded
 
     return decorate

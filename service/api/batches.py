@@ -17,7 +17,7 @@ from flask import Blueprint, Response, request, stream_with_context, url_for
 from ..config import KNOWN_ENGINES, Settings
 from ..core.locales import SOURCE_LANGUAGES
 from ..store.batches import BATCH_QUEUE, BatchStore
-from .auth import current_caller, require
+from .auth import known_caller, require
 from .errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable
 from .jobs import Submission, parse_submission
 from .openapi import documented
@@ -141,7 +141,7 @@ def _fail_unqueued(job_ids: list[str], reason: str) -> None:
 
 def visible_batch(batch_id: str) -> dict:
     """The batch, if the caller may see it: editors see only their own; else 404."""
-    caller = current_caller()
+    caller = known_caller()
     owner = caller["id"] if caller["role"] == "editor" else None
     batch = store().get(batch_id, api_key_id=owner)
     if batch is None:
@@ -199,7 +199,7 @@ def submit_batch():
     request.max_content_length = batch_body_limit(settings)
     batch_submission = parse_batch(read_json(), settings)
     batch, job_ids = store().create(
-        current_caller()["id"], batch_submission.items, batch_submission.targets,
+        known_caller()["id"], batch_submission.items, batch_submission.targets,
         batch_submission.source_language, "text", batch_submission.engine, batch_submission.name,
     )
     enqueue_all(job_ids, batch["id"])  # only now: every job row is committed

@@ -6,6 +6,8 @@ Every error response has the shape {"error": {"code": "...", "message": "..."}}.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
@@ -82,7 +84,8 @@ def _stale(exc: repo.StaleWrite) -> ApiError:
 
 
 # Store and core exceptions carry their own messages; only their status is decided here.
-_DOMAIN_ERRORS = (
+# Each converter takes an exception of its own kind (Any: the pairs mix kinds).
+_DOMAIN_ERRORS: tuple[tuple[type[Exception], Callable[[Any], ApiError]], ...] = (
     (repo.StaleWrite, _stale),
     (repo.NotFound, lambda exc: NotFound(f"{exc} was not found")),
     (repo.IdempotencyConflict, lambda exc: Unprocessable(str(exc))),

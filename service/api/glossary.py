@@ -10,7 +10,7 @@ import re
 from flask import Blueprint, request, url_for
 
 from ..core.glossary import ENTRY_TYPES, VARIANT_KINDS
-from .auth import current_caller, require, signature
+from .auth import known_caller, require, signature
 from .errors import BadRequest, NotFound, PreconditionRequired, Unprocessable
 from .openapi import documented
 from .requests import read_json, read_optional_json, services
@@ -133,7 +133,7 @@ def list_entries():
 def create_entry():
     """Add an entry to the glossary."""
     body = entry_body(read_json())
-    entry = services()["glossary"].create(body, by=signature(current_caller()))
+    entry = services()["glossary"].create(body, by=signature(known_caller()))
     location = url_for("glossary.get_entry", entry_id=entry["id"])
     return entry, 201, {"Location": location, **etag(entry)}
 
@@ -158,7 +158,7 @@ def update_entry(entry_id: str):
     """Replace an entry; If-Match must name its current version."""
     version = expected_version(request.headers.get("If-Match"), entry_id)
     body = entry_body(read_json(), entry_id)
-    entry = services()["glossary"].update(entry_id, body, version, by=signature(current_caller()))
+    entry = services()["glossary"].update(entry_id, body, version, by=signature(known_caller()))
     return entry, 200, etag(entry)
 
 
@@ -170,7 +170,7 @@ def update_entry(entry_id: str):
 def delete_entry(entry_id: str):
     """Delete an entry; If-Match must name its current version."""
     version = expected_version(request.headers.get("If-Match"), entry_id)
-    services()["glossary"].delete(entry_id, version, by=signature(current_caller()))
+    services()["glossary"].delete(entry_id, version, by=signature(known_caller()))
     return "", 204
 
 
@@ -220,7 +220,7 @@ def approve_candidate(candidate_id: int):
     entity = decision_entity(read_optional_json())
     store = services()
     return store["candidates"].approve(
-        candidate_id, signature(current_caller()), store["glossary"], entity_id=entity
+        candidate_id, signature(known_caller()), store["glossary"], entity_id=entity
     )
 
 
@@ -229,7 +229,7 @@ def approve_candidate(candidate_id: int):
 @require(*WRITERS)
 def reject_candidate(candidate_id: int):
     """Reject a spelling: it stays out of the glossary."""
-    return services()["candidates"].reject(candidate_id, signature(current_caller()))
+    return services()["candidates"].reject(candidate_id, signature(known_caller()))
 
 
 def decision_entity(payload: object) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
+from typing import Protocol, cast
 
 from flask import Blueprint, Flask, current_app
 from werkzeug.routing import Rule
@@ -22,6 +23,12 @@ _INTEGER_QUERY = frozenset({"limit", "offset"})
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
 
+class _Documented(Protocol):
+    """A view function once documented() has attached its description."""
+
+    openapi: dict
+
+
 def documented(
     request: dict | None = None,
     responses: dict[int, str] | None = None,
@@ -33,7 +40,7 @@ def documented(
     described = _description(request, responses, query, headers, body_required)
 
     def mark(view: Callable) -> Callable:
-        view.openapi = described
+        cast(_Documented, view).openapi = described  # a function takes attributes
         return view
 
     return mark
@@ -61,6 +68,7 @@ def build_spec(app: Flask) -> dict:
             continue
         view = app.view_functions[rule.endpoint]
         path = _PARAM.sub(r"{\2}", rule.rule)
+        assert rule.methods is not None  # Flask gives every route its methods
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = operation(rule, view)
     return {

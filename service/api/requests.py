@@ -7,6 +7,7 @@ Views reach the database and the task queue only through `services()`, built by 
 from __future__ import annotations
 
 import json
+from typing import cast
 
 from flask import current_app, request
 
@@ -37,8 +38,9 @@ def read_json() -> object:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"JSON must be sent as UTF-8, not charset={charset}")
-    # The app's MAX_CONTENT_LENGTH unless a view raised it for this request (batches).
-    limit = request.max_content_length
+    # The app's MAX_CONTENT_LENGTH unless a view raised it for this request (batches). An int:
+    # create_app always sets one (None, Flask's default, would mean no limit).
+    limit = cast(int, request.max_content_length)
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(
             f"request body is {request.content_length} bytes; the limit is {limit} bytes"

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections import Counter
+from typing import cast
 
 from babel import Locale
 from flask import Blueprint, Flask, Response, g, request
@@ -39,8 +40,8 @@ def display_name(tag: str, in_language: str) -> str:
         names.scripts.get(tag_parts.script) if tag_parts.script else None,
         names.territories.get(tag_parts.region) if tag_parts.region else None,
     ]
-    details = [d for d in details if d]
-    return f"{language} ({', '.join(details)})" if details else language
+    found = [d for d in details if d]
+    return f"{language} ({', '.join(found)})" if found else language
 
 
 def describe_locale(tag: str) -> dict:
@@ -111,10 +112,12 @@ def _probe(name: str, ping) -> str:
 class RequestMetrics:
     """HTTP requests and latency, counted in this process (each gunicorn worker keeps its own)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self.requests: Counter[tuple[str, str, int]] = Counter()
-        self.seconds: Counter[str] = Counter()
+        # A Counter for its zero default; typed as what it holds, seconds as floats (typeshed
+        # gives Counter int values only).
+        self.seconds = cast("dict[str, float]", Counter())
         self.counts: Counter[str] = Counter()
 
     def observe(self, endpoint: str, method: str, status: int, seconds: float) -> None:

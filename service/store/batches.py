@@ -179,11 +179,13 @@ def _result(index: int, entry: dict, job: Job | None) -> dict:
 
 def _document(job: Job) -> dict:
     """The result document (architecture.md), versions in the order of the job's targets."""
+    normalized = job.normalized
+    assert normalized is not None  # asked for only once the job is done and normalized
     versions = {r.locale: r.version for r in job.results}
-    order = [t for t in job.normalized.get("targets", []) if t in versions]
+    order = [t for t in normalized.get("targets", []) if t in versions]
     order += [locale for locale in versions if locale not in order]
     return {
-        "source_language": job.normalized["source_language"],
-        "normalized": job.normalized["normalized"],
+        "source_language": normalized["source_language"],
+        "normalized": normalized["normalized"],
         "versions": {locale: versions[locale] for locale in order},
     }

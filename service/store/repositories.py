@@ -6,6 +6,7 @@ SQLAlchemy object escapes into the API or a task.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import json
@@ -429,7 +430,8 @@ class GlossaryStore:
             row = session.get(GlossaryEntry, entry_id)
             return None if row is None or row.deleted else self._entry_dict(row)
 
-    def history(self, entry_id: str) -> list[dict]:
+    # `builtins.list` in annotations below: in this class `list` is the method above.
+    def history(self, entry_id: str) -> builtins.list[dict]:
         with self.db.session() as session:
             rows = session.scalars(
                 select(GlossaryHistory).where(GlossaryHistory.entry_id == entry_id)
@@ -453,7 +455,7 @@ class GlossaryStore:
                 row = GlossaryEntry(id=entry.id, version=0)
                 session.add(row)
             self._write(session, row, entry, by, "create")
-        return self.get(entry.id)
+        return self._written(entry.id)
 
     def update(self, entry_id: str, body: dict, expected_version: int, by: str) -> dict:
         entry = self._validate({**body, "id": entry_id})
@@ -462,7 +464,7 @@ class GlossaryStore:
             # CLDR territories keep their code: their names in other locales come from it.
             entry = replace(entry, collection=row.collection, territory=row.body.get("territory"))
             self._write(session, row, entry, by, "update")
-        return self.get(entry_id)
+        return self._written(entry_id)
 
     def delete(self, entry_id: str, expected_version: int, by: str) -> None:
         with self.db.session() as session:
@@ -477,8 +479,9 @@ class GlossaryStore:
     def add_variant(
         self, entry_id: str, spelling: str, by: str, kind: str = "spelling",
         until: int | None = None,
-    ) -> dict:
-        """Add a spelling to an entry's variants (approving a candidate)."""
+    ) -> dict | None:
+        """Add a spelling to an entry's variants (approving a candidate); the entry as written
+        (None if another request deleted it in the meantime)."""
         with self.db.session() as session:
             row = session.get(GlossaryEntry, entry_id)
             if row is None or row.deleted:
@@ -520,7 +523,7 @@ class GlossaryStore:
             raise InvalidGlossaryEntry("; ".join(str(p) for p in problems[:5]))
         return self.import_entries(entries, by="seed")
 
-    def export(self) -> dict[str, list[dict]]:
+    def export(self) -> dict[str, builtins.list[dict]]:
         """Live entries grouped by collection, in the YAML files' shape."""
         grouped: dict[str, list[dict]] = {}
         for entry in self.entries():
@@ -532,6 +535,12 @@ class GlossaryStore:
 
     # -- helpers
 
+    def _written(self, entry_id: str) -> dict:
+        """The entry just written, read back (create and update return it)."""
+        entry = self.get(entry_id)
+        assert entry is not None  # written and committed a moment ago
+        return entry
+
     @staticmethod
     def _validate(body: dict, collection: str = "api") -> Entry:
         if not isinstance(body, dict):
@@ -540,6 +549,7 @@ class GlossaryStore:
         entry, problems = parse_entry(data, "request", body.get("collection", collection))
         if problems:
             raise InvalidGlossaryEntry("; ".join(p.message for p in problems))
+        assert entry is not None  # parse_entry gives an entry whenever it finds no problem
         return entry
 
     @staticmethod
@@ -648,6 +658,7 @@ class CandidateStore:
     def _decide(self, candidate_id: int, status: str, by: str) -> dict:
         with self.db.session() as session:
             row = session.get(Candidate, candidate_id)
+            assert row is not None  # the caller found it; candidates are never deleted
             row.status, row.decided_by = status, by
             return self._dict(row)
 

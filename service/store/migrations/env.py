@@ -20,7 +20,9 @@ def run_offline() -> None:
 
 
 def run_online() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None  # alembic_config (service/store/db.py) sets it; no alembic.ini
+    engine = create_engine(url)
     with engine.connect() as connection:
         # batch mode lets later migrations alter SQLite tables too
         context.configure(
