@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from . import api
 from .api.errors import ServiceUnavailable
@@ -16,6 +17,13 @@ from .store.db import Database
 from .store.repositories import CandidateStore, GlossaryStore, JobStore, KeyStore
 
 Enqueue = Callable[[str, str], None]
+
+
+class _DocumentJSON(DefaultJSONProvider):
+    """Keeps documents in the order they were built, and names readable in any script."""
+
+    sort_keys = False
+    ensure_ascii = False
 
 
 def create_app(
@@ -30,9 +38,7 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = api.body_limit(settings.max_article_bytes)
     app.config.update(flask_config)
-    # Keep documents in the order they were built, and names readable in any script.
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
+    app.json = _DocumentJSON(app)
     db = database or Database(settings.database_url)
     app.extensions["audarma"] = {
         "settings": settings,
