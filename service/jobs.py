@@ -14,14 +14,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy.exc import IntegrityError, OperationalError
-
 from .core.figures import HouseStyles
 from .core.glossary import GlossaryError
 from .core.matching import NamePolicy
 from .core.nameindex import NameIndex
 from .core.pipeline import LocalizeError, Localizer
 from .core.translate import EngineError, EngineRouter, Translator
+from .store.db import StoreUnavailable
+from .store.repositories import ConcurrentWrite
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def run_job(job_id: str, jobs, glossary, localizer_cache: LocalizerCache, candid
         jobs.fail(job_id, str(exc))
         log.warning("job %s: failed: %s", job_id, str(exc)[:200])
         return FAILED
-    except (TransientJobError, OperationalError):
+    except (TransientJobError, StoreUnavailable):
         raise  # worth another try: the caller decides when
     except Exception as exc:
         # A bug must not leave the job "running" for a client to poll forever.
@@ -151,10 +151,10 @@ def _localize(job: dict, localizer: Localizer) -> dict:
 def _save(jobs, job_id: str, document: dict) -> None:
     try:
         jobs.save_results(job_id, document)
-    except IntegrityError as exc:
+    except ConcurrentWrite as exc:
         # Two deliveries of one job inserted the same (job, locale) row at once; the next try
         # finds the job done (or overwrites the row) instead.
-        raise TransientJobError(f"results of job {job_id} were being saved twice: {exc}") from exc
+        raise TransientJobError(str(exc)) from exc
 
 
 def _record_candidates(candidates, job_id: str, text: str, document: dict) -> None:

@@ -11,7 +11,6 @@ from functools import partial
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy.exc import OperationalError
 
 from service.config import Settings
 from service.core.figures import load_house_styles
@@ -28,6 +27,7 @@ from service.jobs import (
     webhook_queue,
 )
 from service.queueing import DELIVER_WEBHOOK, LOCALIZE_JOB
+from service.store.db import StoreUnavailable
 from service.store.repositories import WebhookLog
 from service.webhooks import post, send_job_webhook
 
@@ -83,7 +83,7 @@ def localize_job(self, job_id: str) -> str:
         if delay is None:
             return "failed"
         raise self.retry(exc=exc, countdown=delay) from exc
-    except OperationalError as exc:
+    except StoreUnavailable as exc:
         # The database itself is unreachable: nothing can be recorded, so just try later.
         if self.request.retries >= worker.settings.task_max_retries:
             raise

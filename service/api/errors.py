@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..core.pipeline import LocalizeError
 from ..store import repositories as repo
+from ..store.db import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ _DOMAIN_ERRORS: tuple[tuple[type[Exception], Callable[[Any], ApiError]], ...] = 
     (repo.AlreadyExists, lambda exc: Conflict(str(exc))),
     (repo.InvalidGlossaryEntry, lambda exc: Unprocessable(str(exc))),
     (LocalizeError, lambda exc: BadRequest(str(exc))),
+    (StoreUnavailable, lambda exc: ServiceUnavailable("the database does not answer; try again")),
 )
 
 

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class StoreUnavailable(Exception):
+    """The database did not answer (down, restarting, out of connections): worth another try
+    later, and nothing was written. Raised instead of the driver's error, so that no caller
+    outside the store needs to know SQLAlchemy."""
 
 
 class Database:
@@ -29,8 +36,11 @@ class Database:
         try:
             yield session
             session.commit()
+        except OperationalError as exc:
+            _rollback_quietly(session)
+            raise StoreUnavailable(f"the database does not answer: {exc.orig or exc}") from exc
         except BaseException:
-            session.rollback()
+            _rollback_quietly(session)
             raise
         finally:
             session.close()
@@ -48,6 +58,12 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _rollback_quietly(session: Session) -> None:
+    # With the connection gone, the rollback fails too; the error worth raising is the first.
+    with suppress(OperationalError):
+        session.rollback()
 
 
 def alembic_config(url: str):

@@ -60,6 +60,11 @@ class IdempotencyConflict(Exception):
     """The same Idempotency-Key was used with a different request body."""
 
 
+class ConcurrentWrite(Exception):
+    """Two writers inserted the same row at once (two deliveries of one job saving its results):
+    the loser may simply try again."""
+
+
 class InvalidGlossaryEntry(ValueError):
     """An entry body that fails glossary validation; the message names the field."""
 
@@ -183,6 +188,12 @@ class JobStore:
     def save_results(self, job_id: str, document: dict) -> None:
         """Store a result document; results are keyed by (job, locale), so a second run of the
         same job overwrites rather than duplicates."""
+        try:
+            self._save_results(job_id, document)
+        except IntegrityError as exc:
+            raise ConcurrentWrite(f"results of job {job_id} were being saved twice") from exc
+
+    def _save_results(self, job_id: str, document: dict) -> None:
         with self.db.session() as session:
             job = session.get(Job, job_id)
             if job is None:

@@ -733,3 +733,15 @@ def test_rate_limit_is_429_with_retry_after_per_key(make_app):
 def test_create_app_refuses_unknown_settings(database):
     with pytest.raises(ValueError, match="unknown setting"):
         create_app({"max_artcle_bytes": 10}, enqueue=no_task_queue, database=database)
+
+
+def test_a_database_that_does_not_answer_is_a_503_that_says_so(tmp_path):
+    """Not a bare 500: the client learns it may try again, and why."""
+    gone = Database(f"sqlite:///{tmp_path / 'no-such-folder' / 'audarma.sqlite3'}")
+    client = create_app({"TESTING": True}, enqueue=no_task_queue, database=gone).test_client()
+
+    response = client.get("/v1/jobs/j1", headers={"Authorization": "Bearer ak_0123abcd_x"})
+
+    assert response.status_code == 503
+    assert error_of(response)["message"] == "the database does not answer; try again"
+    gone.dispose()

@@ -5,9 +5,10 @@ import threading
 
 import pytest
 
-from service.store.db import Database
+from service.store.db import Database, StoreUnavailable
 from service.store.repositories import (
     CandidateStore,
+    ConcurrentWrite,
     GlossaryStore,
     IdempotencyConflict,
     InvalidGlossaryEntry,
@@ -168,3 +169,30 @@ def check_concurrent_claims(db, claimers: int = 8) -> None:
     assert final["attempts"] == len(ran)
     running = [e for e in final["events"] if e["status"] == "running"]
     assert len(running) == len(ran)
+
+
+def test_a_database_that_does_not_answer_raises_the_stores_own_error(tmp_path):
+    """Callers outside the store catch StoreUnavailable, never SQLAlchemy's errors."""
+    gone = Database(f"sqlite:///{tmp_path / 'no-such-folder' / 'store.sqlite3'}")
+    with pytest.raises(StoreUnavailable, match="the database does not answer: unable to open"):
+        JobStore(gone).get("j1")
+    gone.dispose()
+
+
+def test_a_result_saved_twice_at_once_is_a_concurrent_write(db, monkeypatch):
+    """The unique (job, locale) row two deliveries race for: the loser sees ConcurrentWrite,
+    which the worker retries, not the driver's IntegrityError."""
+    jobs = JobStore(db)
+    job, _ = jobs.submit(api_key_id=None, text="Hi", targets=["en-GB", "ru-RU"])
+    jobs.claim(job["id"])
+    jobs.save_results(job["id"], DOCUMENT)
+    # The race, replayed: this writer read the job before the other one's rows were committed.
+    from service.store.models import JobResult
+
+    def insert_again(job_id, document):
+        with db.session() as session:
+            session.add(JobResult(job_id=job_id, locale="en-GB", version={"text": "Hi"}))
+
+    monkeypatch.setattr(jobs, "_save_results", insert_again)
+    with pytest.raises(ConcurrentWrite, match="were being saved twice"):
+        jobs.save_results(job["id"], DOCUMENT)
