@@ -20,7 +20,7 @@ class Settings:
     # Translation engines, in order of preference for a pair both serve.
     engines: tuple[str, ...] = ("apertium", "argos", "libretranslate", "deepl")
     apertium_modes_dir: str = "/usr/share/apertium/modes"
-    apertium_pool_size: int = 2
+    apertium_pool_size: int = 1  # per worker process, which runs one task at a time
     apertium_timeout: float = 10.0
     argos_packages_dir: str = ""  # empty: Argos's own folder (ARGOS_PACKAGES_DIR, XDG data)
     libretranslate_url: str = ""  # e.g. http://127.0.0.1:5000; empty: engine off

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import os
-import queue
 import re
 import select
 import shlex
@@ -16,6 +15,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -375,23 +375,54 @@ class Pipeline:
 
 
 class PipelinePool:
-    """N pipelines for one mode; a caller holds one exclusively for a whole call."""
+    """N pipelines for one mode; a caller holds one exclusively for a whole call.
+
+    First come, first served: when every pipeline is busy, callers queue, and a returned
+    pipeline is handed straight to the longest waiter, so a caller arriving later cannot take it
+    first (a plain queue.Queue lets a newcomer win the race against a woken waiter).
+    """
 
     def __init__(self, commands: list[list[str]], size: int, timeout: float):
         self._pipelines = [Pipeline(commands, timeout) for _ in range(size)]
-        # LIFO: the most recently used pipeline goes out first, so light traffic stays on one
+        self._lock = threading.Lock()
+        # A stack: the most recently used pipeline goes out first, so light traffic stays on one
         # warm process and the others start only when calls really overlap.
-        self._idle: queue.LifoQueue[Pipeline] = queue.LifoQueue()
-        for pipeline in self._pipelines:
-            self._idle.put(pipeline)
+        self._idle: list[Pipeline] = list(reversed(self._pipelines))
+        self._waiters: deque[_Waiter] = deque()
+        self._returned = threading.Condition(self._lock)
 
     @contextmanager
     def checkout(self) -> Iterator[Pipeline]:
-        pipeline = self._idle.get()
+        pipeline = self._acquire()
         try:
             yield pipeline
         finally:
-            self._idle.put(pipeline)
+            self._release(pipeline)
+
+    def _acquire(self) -> Pipeline:
+        with self._lock:
+            if self._idle and not self._waiters:
+                return self._idle.pop()
+            waiter = _Waiter()
+            self._waiters.append(waiter)
+        waiter.handed.wait()
+        assert waiter.pipeline is not None  # set before `handed` is
+        return waiter.pipeline
+
+    def _release(self, pipeline: Pipeline) -> None:
+        with self._lock:
+            if self._waiters:
+                waiter = self._waiters.popleft()
+                waiter.pipeline = pipeline
+                waiter.handed.set()
+            else:
+                self._idle.append(pipeline)
+                self._returned.notify_all()
+
+    def waiting(self) -> int:
+        """Callers queued for a pipeline right now."""
+        with self._lock:
+            return len(self._waiters)
 
     def pids(self) -> list[int]:
         return [p.pid for p in self._pipelines if p.pid is not None]
@@ -400,11 +431,26 @@ class PipelinePool:
         for pipeline in self._pipelines:
             pipeline.abort()
         # Busy pipelines come back as soon as their killed process reports EOF.
-        for _ in self._pipelines:
-            try:
-                self._idle.get(timeout=grace).kill()
-            except queue.Empty:
-                break
+        deadline = time.monotonic() + grace
+        with self._lock:
+            while len(self._idle) < len(self._pipelines) and not self._waiters:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._returned.wait(left)
+            idle, self._idle = self._idle, []
+        for pipeline in idle:
+            pipeline.kill()
+
+
+class _Waiter:
+    """One caller queued for a pipeline, and the pipeline once it is handed over."""
+
+    __slots__ = ("handed", "pipeline")
+
+    def __init__(self) -> None:
+        self.handed = threading.Event()
+        self.pipeline: Pipeline | None = None
 
 
 # --- the engine ---------------------------------------------------------------------------------
@@ -418,7 +464,7 @@ class ApertiumEngine:
     def __init__(
         self,
         modes_dir: Path | str = DEFAULT_MODES_DIR,
-        pool_size: int = 2,
+        pool_size: int = 1,
         timeout: float = 10.0,
     ):
         if pool_size < 1:
