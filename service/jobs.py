@@ -132,8 +132,7 @@ def run_job(job_id: str, jobs, glossary, localizer_cache: LocalizerCache, candid
         jobs.fail(job_id, f"internal error: {type(exc).__name__}: {exc}")
         log.exception("job %s: failed with an internal error", job_id)
         raise
-    _save(jobs, job_id, document)
-    jobs.finish(job_id)
+    _complete(jobs, job_id, document)
     log.info("job %s: done in %.0f ms", job_id, (time.monotonic() - started) * 1000)
     _record_candidates(candidates, job_id, job["text"], document)
     return DONE
@@ -148,9 +147,9 @@ def _localize(job: dict, localizer: Localizer) -> dict:
     return document
 
 
-def _save(jobs, job_id: str, document: dict) -> None:
+def _complete(jobs, job_id: str, document: dict) -> None:
     try:
-        jobs.save_results(job_id, document)
+        jobs.complete(job_id, document)
     except ConcurrentWrite as exc:
         # Two deliveries of one job inserted the same (job, locale) row at once; the next try
         # finds the job done (or overwrites the row) instead.

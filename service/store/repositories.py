@@ -189,15 +189,28 @@ class JobStore:
         """Store a result document; results are keyed by (job, locale), so a second run of the
         same job overwrites rather than duplicates."""
         try:
-            self._save_results(job_id, document)
+            self._save_results(job_id, document, done=False)
         except IntegrityError as exc:
             raise ConcurrentWrite(f"results of job {job_id} were being saved twice") from exc
 
-    def _save_results(self, job_id: str, document: dict) -> None:
+    def complete(self, job_id: str, document: dict) -> None:
+        """Store a result document and mark the job done, in one transaction: a reader never
+        sees a done job without its results, and the worker pays one commit instead of two."""
+        try:
+            self._save_results(job_id, document, done=True)
+        except IntegrityError as exc:
+            raise ConcurrentWrite(f"results of job {job_id} were being saved twice") from exc
+
+    def _save_results(self, job_id: str, document: dict, done: bool) -> None:
         with self.db.session() as session:
             job = session.get(Job, job_id)
             if job is None:
                 raise NotFound(job_id)
+            if done:
+                job.status = "done"
+                job.error = None
+                job.updated_at = now()
+                job.events.append(JobEvent(status="done", detail=""))
             job.normalized = {
                 "source_language": document["source_language"],
                 "normalized": document["normalized"],

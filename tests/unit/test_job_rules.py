@@ -72,6 +72,10 @@ class FakeJobs:
         self.job["status"] = "done"
         self.events.append(("done", ""))
 
+    def complete(self, job_id, document):
+        self.save_results(job_id, document)
+        self.finish(job_id)
+
     def fail(self, job_id, error):
         self.job["status"], self.job["error"] = "failed", error
         self.events.append(("failed", error))

@@ -189,10 +189,25 @@ def test_a_result_saved_twice_at_once_is_a_concurrent_write(db, monkeypatch):
     # The race, replayed: this writer read the job before the other one's rows were committed.
     from service.store.models import JobResult
 
-    def insert_again(job_id, document):
+    def insert_again(job_id, document, done):
         with db.session() as session:
             session.add(JobResult(job_id=job_id, locale="en-GB", version={"text": "Hi"}))
 
     monkeypatch.setattr(jobs, "_save_results", insert_again)
     with pytest.raises(ConcurrentWrite, match="were being saved twice"):
         jobs.save_results(job["id"], DOCUMENT)
+
+
+def test_complete_stores_the_results_and_the_done_state_together(db):
+    jobs = JobStore(db)
+    job, _ = jobs.submit(api_key_id=None, text="Hi", targets=["en-GB", "ru-RU"])
+    jobs.claim(job["id"])
+
+    jobs.complete(job["id"], DOCUMENT)
+
+    done = jobs.get(job["id"])
+    assert done["status"] == "done"
+    assert [e["status"] for e in done["events"]] == ["queued", "running", "done"]
+    assert jobs.document(job["id"])["versions"]["en-GB"] == {"text": "Hi"}
+    with pytest.raises(NotFound):
+        jobs.complete("no-such-job", DOCUMENT)
