@@ -50,6 +50,9 @@ class Settings:
     # must exceed the longest job including its retry waits.
     broker_visibility_timeout: float = 3600.0
     task_max_retries: int = 3
+    # `audarma serve`: the API wakes the embedded worker after each enqueue (off: the worker
+    # finds jobs by its 0.1 s poll alone, the behaviour before; kept to measure against).
+    embedded_wake: bool = True
 
     # The desk's policy for names that are not plain misspellings (issue 7): former names
     # ("suggest" or "apply" today's name outside historical contexts), exonyms ("suggest"/"off").
@@ -91,6 +94,17 @@ def _convert(name: str, raw: str, kind: object) -> object:
             return int(raw)
         if kind == "float":
             return float(raw)
+        if kind == "bool":
+            return _boolean(raw)
     except ValueError as exc:
         raise SettingsError(f"{variable}={raw!r} is not a valid {kind}") from exc
     return raw
+
+
+def _boolean(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)

@@ -20,15 +20,13 @@ from flask import Flask
 from kombu import Exchange
 from kombu import Queue as BrokerQueue
 
+from service import embedded_broker
 from service.config import Settings
 from service.domain import QUEUES, Queue
 
 INTERACTIVE, BATCH = Queue.INTERACTIVE, Queue.BATCH
 LOCALIZE_JOB = "audarma.localize_job"
 DELIVER_WEBHOOK = "audarma.deliver_webhook"
-# The embedded SQLite broker polls for messages: its default 1 s poll made every job wait about
-# a second; 0.1 s brings the round trip to ~120 ms at a negligible cost for one local worker.
-EMBEDDED_POLLING_SECONDS = 0.1
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -49,7 +47,10 @@ def celery_init_app(app: Flask) -> Celery:
     celery.config_from_object(celery_config(settings))
     celery.set_default()
     app.extensions["celery"] = celery
-    services["enqueue"] = partial(enqueue, celery)
+    services["enqueue"] = partial(
+        enqueue, celery,
+        wake_embedded=settings.embedded_wake and embedded_broker.is_embedded(settings.broker_url),
+    )
     services["broker_ping"] = partial(broker_ping, celery)
     return celery
 
@@ -99,18 +100,18 @@ def _visibility_timeout(settings: Settings) -> float:
 
 
 def _speed_up_embedded_broker() -> None:
-    # kombu passes broker_transport_options to create_engine, which rejects `polling_interval`;
-    # the transport class attribute is the setting that works.
-    from kombu.transport import sqlalchemy as sql_transport
-
-    sql_transport.Transport.polling_interval = EMBEDDED_POLLING_SECONDS
+    # The embedded worker sleeps on a socket the API wakes after each enqueue (one poll every
+    # 0.1 s remains the fallback); see service/embedded_broker.py.
+    embedded_broker.install()
 
 
-def enqueue(celery: Celery, job_id: str, queue: str) -> None:
+def enqueue(celery: Celery, job_id: str, queue: str, wake_embedded: bool = False) -> None:
     """Send a committed job to the workers of `queue` (create_app's enqueue)."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}; queues: {', '.join(QUEUES)}")
     celery.send_task(LOCALIZE_JOB, args=(job_id,), queue=queue)
+    if wake_embedded:
+        embedded_broker.wake(celery.conf.broker_url)
 
 
 def broker_ping(celery: Celery) -> None:
