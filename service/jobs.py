@@ -107,8 +107,19 @@ class LocalizerCache:
 # --------------------------------------------------------------------------- one job
 
 
-def run_job(job_id: str, jobs, glossary, localizer_cache: LocalizerCache, candidates) -> str:
-    """Localize one job and store its result; returns DONE, FAILED or SKIPPED.
+@dataclass(frozen=True)
+class JobOutcome:
+    """What run_job did: DONE, FAILED or SKIPPED, and for a done job with a callback URL the
+    queue its webhook goes to (read by the claim, so the webhook costs no second read)."""
+
+    status: str
+    webhook_queue: str | None = None
+
+
+def run_job(
+    job_id: str, jobs, glossary, localizer_cache: LocalizerCache, candidates
+) -> JobOutcome:
+    """Localize one job and store its result; the outcome says DONE, FAILED or SKIPPED.
 
     Raises TransientJobError when an engine failed in a way that may pass: the caller retries
     (see retry_or_fail). Input the pipeline cannot use fails the job at once.
@@ -116,7 +127,7 @@ def run_job(job_id: str, jobs, glossary, localizer_cache: LocalizerCache, candid
     job = jobs.claim(job_id)
     if job is None:
         log.info("job %s: already finished or unknown, skipped", job_id)
-        return SKIPPED  # unknown id, or a redelivery of a job that already finished
+        return JobOutcome(SKIPPED)  # unknown id, or a redelivery of a finished job
     log.info("job %s: running (%d targets)", job_id, len(job["targets"]))
     started = time.monotonic()
     try:
@@ -124,7 +135,7 @@ def run_job(job_id: str, jobs, glossary, localizer_cache: LocalizerCache, candid
     except (LocalizeError, GlossaryError) as exc:
         jobs.fail(job_id, str(exc))
         log.warning("job %s: failed: %s", job_id, str(exc)[:200])
-        return FAILED
+        return JobOutcome(FAILED)
     except (TransientJobError, StoreUnavailable):
         raise  # worth another try: the caller decides when
     except Exception as exc:
@@ -135,7 +146,7 @@ def run_job(job_id: str, jobs, glossary, localizer_cache: LocalizerCache, candid
     _complete(jobs, job_id, document)
     log.info("job %s: done in %.0f ms", job_id, (time.monotonic() - started) * 1000)
     _record_candidates(candidates, job_id, job["text"], document)
-    return DONE
+    return JobOutcome(DONE, job["queue"] if job.get("callback_url") else None)
 
 
 def _localize(job: dict, localizer: Localizer) -> dict:
@@ -191,14 +202,6 @@ def retry_or_fail(
     log.warning("job %s: attempt %d failed (%s); retry in %g s", job_id, failed_attempts,
                 str(error)[:200], delay)
     return delay
-
-
-def webhook_queue(jobs, job_id: str) -> str | None:
-    """The queue for a done job's webhook (the job's own), or None when it has no callback."""
-    job = jobs.get(job_id)
-    if job is None or job["status"] != DONE or not job["callback_url"]:
-        return None
-    return job["queue"]
 
 
 # --------------------------------------------------------------------------- engines

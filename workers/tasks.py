@@ -17,14 +17,12 @@ from service.core.figures import load_house_styles
 from service.core.matching import NamePolicy
 from service.engines import build_engines
 from service.jobs import (
-    DONE,
     TASK_BACKOFF,
     WEBHOOK_BACKOFF,
     LocalizerCache,
     TransientJobError,
     retry_or_fail,
     run_job,
-    webhook_queue,
 )
 from service.queueing import DELIVER_WEBHOOK, LOCALIZE_JOB
 from service.store.db import StoreUnavailable
@@ -73,7 +71,7 @@ def localize_job(self, job_id: str) -> str:
     worker = worker_services()
     stores = worker.services
     try:
-        status = run_job(
+        outcome = run_job(
             job_id, stores["jobs"], stores["glossary"], worker.localizers, stores["candidates"]
         )
     except TransientJobError as exc:
@@ -88,12 +86,10 @@ def localize_job(self, job_id: str) -> str:
         if self.request.retries >= worker.settings.task_max_retries:
             raise
         raise self.retry(exc=exc, countdown=TASK_BACKOFF.delay(self.request.retries + 1)) from exc
-    if status == DONE:
-        queue = webhook_queue(stores["jobs"], job_id)
-        if queue is not None:
-            # Queued, never awaited: the webhook's retries must not hold this worker.
-            deliver_webhook.apply_async((job_id,), queue=queue)
-    return status
+    if outcome.webhook_queue is not None:
+        # Queued, never awaited: the webhook's retries must not hold this worker.
+        deliver_webhook.apply_async((job_id,), queue=outcome.webhook_queue)
+    return outcome.status
 
 
 @shared_task(bind=True, name=DELIVER_WEBHOOK, acks_late=True, max_retries=None)

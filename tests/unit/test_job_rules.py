@@ -20,6 +20,7 @@ from service.jobs import (
     FAILED,
     SKIPPED,
     Backoff,
+    JobOutcome,
     LocalizerCache,
     TransientJobError,
     retry_or_fail,
@@ -173,18 +174,26 @@ def test_cache_rebuilds_the_index_when_the_revision_moves():
 def test_run_job_stores_results_and_records_candidates():
     jobs, candidates = FakeJobs(job()), FakeCandidates()
 
-    status = run_job("j1", jobs, FakeGlossary([TOKAYEV]), cache(FlakyEngine()), candidates)
+    outcome = run_job("j1", jobs, FakeGlossary([TOKAYEV]), cache(FlakyEngine()), candidates)
 
-    assert status == DONE
+    assert outcome == JobOutcome(DONE)  # no callback URL: no webhook
     assert jobs.events == [("running", ""), ("done", "")]
     assert list(jobs.saved["versions"]) == ["de-DE", "en-GB"]
     assert jobs.saved["versions"]["de-DE"]["engine"] == "flaky"
     assert candidates.recorded == [("j1", "en", ["Kassym-Zhomart Tokayev"])]
 
 
+def test_a_done_job_with_a_callback_names_its_webhook_queue_from_the_claim():
+    jobs = FakeJobs(job(callback_url="http://127.0.0.1:9/hook", queue="batch"))
+
+    outcome = run_job("j1", jobs, FakeGlossary([ASTANA]), cache(), FakeCandidates())
+
+    assert outcome == JobOutcome(DONE, "batch")
+
+
 def test_run_job_skips_a_finished_job():
     jobs = FakeJobs(job(status="done"))
-    assert run_job("j1", jobs, FakeGlossary([ASTANA]), cache(), FakeCandidates()) == SKIPPED
+    assert run_job("j1", jobs, FakeGlossary([ASTANA]), cache(), FakeCandidates()).status == SKIPPED
     assert jobs.events == [] and jobs.saved is None
 
 
@@ -201,7 +210,8 @@ def test_permanent_engine_error_leaves_a_warning_and_the_job_done():
     jobs = FakeJobs(job())
     engine = FlakyEngine(EngineError("flaky", "unsupported pair"))
 
-    assert run_job("j1", jobs, FakeGlossary([ASTANA]), cache(engine), FakeCandidates()) == DONE
+    outcome = run_job("j1", jobs, FakeGlossary([ASTANA]), cache(engine), FakeCandidates())
+    assert outcome.status == DONE
     german = jobs.saved["versions"]["de-DE"]
     assert german["text"] is None
     assert any("unsupported pair" in w for w in german["warnings"])
@@ -209,7 +219,7 @@ def test_permanent_engine_error_leaves_a_warning_and_the_job_done():
 
 def test_input_the_pipeline_rejects_fails_the_job():
     jobs = FakeJobs(job(targets=["xx-NOPE"]))
-    assert run_job("j1", jobs, FakeGlossary([ASTANA]), cache(), FakeCandidates()) == FAILED
+    assert run_job("j1", jobs, FakeGlossary([ASTANA]), cache(), FakeCandidates()).status == FAILED
     assert "xx-NOPE" in jobs.job["error"]
 
 
