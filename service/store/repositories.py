@@ -19,6 +19,7 @@ from types import MappingProxyType
 
 from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..core.glossary import Entry, parse_entry, read_collections, variants_from_data
 from .db import Database
@@ -504,25 +505,32 @@ class GlossaryStore:
         self, entry_id: str, spelling: str, by: str, kind: str = "spelling",
         until: int | None = None,
     ) -> dict | None:
-        """Add a spelling to an entry's variants (approving a candidate); the entry as written
-        (None if another request deleted it in the meantime)."""
+        """Add a spelling to an entry's variants; the entry as written (None if another request
+        deleted it in the meantime)."""
         with self.db.session() as session:
-            row = session.get(GlossaryEntry, entry_id)
-            if row is None or row.deleted:
-                raise NotFound(entry_id)
-            body = dict(row.body)
-            variants = list(body.get("variants", []))
-            texts = {v if isinstance(v, str) else v.get("text") for v in variants}
-            if spelling not in texts:
-                item: dict = {"text": spelling, "kind": kind}
-                if until is not None:
-                    item["until"] = until
-                variants.append(item)
-            body["variants"] = variants
-            entry = self._validate({"id": row.id, "type": row.type, **body}, row.collection)
-            entry = replace(entry, territory=row.body.get("territory"))
-            self._write(session, row, entry, by, "update")
+            self.add_variant_in(session, entry_id, spelling, by, kind, until)
         return self.get(entry_id)
+
+    def add_variant_in(
+        self, session: Session, entry_id: str, spelling: str, by: str, kind: str = "spelling",
+        until: int | None = None,
+    ) -> None:
+        """add_variant inside the caller's transaction (approving a candidate)."""
+        row = session.get(GlossaryEntry, entry_id)
+        if row is None or row.deleted:
+            raise NotFound(entry_id)
+        body = dict(row.body)
+        variants = list(body.get("variants", []))
+        texts = {v if isinstance(v, str) else v.get("text") for v in variants}
+        if spelling not in texts:
+            item: dict = {"text": spelling, "kind": kind}
+            if until is not None:
+                item["until"] = until
+            variants.append(item)
+        body["variants"] = variants
+        entry = self._validate({"id": row.id, "type": row.type, **body}, row.collection)
+        entry = replace(entry, territory=row.body.get("territory"))
+        self._write(session, row, entry, by, "update")
 
     def import_entries(self, entries: Iterable[Entry], by: str = "import") -> int:
         """Insert or replace entries from collections; returns how many were written."""
@@ -664,15 +672,20 @@ class CandidateStore:
 
     def approve(self, candidate_id: int, by: str, glossary: GlossaryStore,
                 entity_id: str | None = None) -> dict:
-        """Accept the spelling as a variant of its entity (or of `entity_id`)."""
-        candidate = self.get(candidate_id)
-        if candidate is None:
-            raise NotFound(str(candidate_id))
-        target = entity_id or candidate["entity_id"]
-        if not target:
-            raise InvalidGlossaryEntry("this candidate names no entity; give one")
-        glossary.add_variant(target, candidate["spelling"], by)
-        return self._decide(candidate_id, "approved", by)
+        """Accept the spelling as a variant of its entity (or of `entity_id`). The variant and
+        the decision are written in one transaction: neither is kept without the other."""
+        if glossary.db is not self.db:
+            raise ValueError("the glossary and the candidates must share one database")
+        with self.db.session() as session:
+            row = session.get(Candidate, candidate_id)
+            if row is None:
+                raise NotFound(str(candidate_id))
+            target = entity_id or row.entity_id
+            if not target:
+                raise InvalidGlossaryEntry("this candidate names no entity; give one")
+            glossary.add_variant_in(session, target, row.spelling, by)
+            row.status, row.decided_by = "approved", by
+            return self._dict(row)
 
     def reject(self, candidate_id: int, by: str) -> dict:
         if self.get(candidate_id) is None:

@@ -211,3 +211,33 @@ def test_complete_stores_the_results_and_the_done_state_together(db):
     assert jobs.document(job["id"])["versions"]["en-GB"] == {"text": "Hi"}
     with pytest.raises(NotFound):
         jobs.complete("no-such-job", DOCUMENT)
+
+
+def test_approving_keeps_the_variant_and_the_decision_together(db):
+    """If the decision cannot be written, the variant is not written either: the candidate
+    stays pending for the maintainer to try again, and the glossary is as it was."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    glossary = GlossaryStore(db)
+    glossary.seed_if_empty()
+    candidates = CandidateStore(db)
+    change = {"kind": "fuzzy", "applied": False, "original": "Tokaiev",
+              "entity": "kassym-jomart-tokayev", "start": 10, "end": 17}
+    candidates.record("j1", "en", "President Tokaiev spoke.", [change])
+    (pending,) = candidates.list()
+    before = glossary.get("kassym-jomart-tokayev")
+    # The database refuses the decision itself, after the variant has been written.
+    with db.engine.begin() as connection:
+        connection.execute(text(
+            "CREATE TRIGGER refuse_decisions BEFORE UPDATE OF status ON candidates "
+            "BEGIN SELECT RAISE(ABORT, 'decision refused'); END"
+        ))
+
+    with pytest.raises(IntegrityError, match="decision refused"):
+        candidates.approve(pending["id"], "maint", glossary)
+
+    assert glossary.get("kassym-jomart-tokayev") == before
+    assert [c["id"] for c in candidates.list()] == [pending["id"]]
+    with pytest.raises(NotFound):
+        candidates.approve(10_000, "maint", glossary)
