@@ -13,8 +13,8 @@ from .api.errors import ServiceUnavailable
 from .config import Settings
 from .logs import configure
 from .queueing import celery_init_app
+from .services import Services
 from .store.db import Database
-from .store.repositories import CandidateStore, GlossaryStore, JobStore, KeyStore
 
 Enqueue = Callable[[str, str], None]
 
@@ -40,16 +40,7 @@ def create_app(
     app.config.update(flask_config)
     app.json = _DocumentJSON(app)
     db = database or Database(settings.database_url)
-    app.extensions["audarma"] = {
-        "settings": settings,
-        "db": db,
-        "jobs": JobStore(db),
-        "glossary": GlossaryStore(db),
-        "keys": KeyStore(db, settings.key_cache_seconds),
-        "candidates": CandidateStore(db),
-        "enqueue": enqueue or no_task_queue,
-        "broker_ping": None,  # the worker helper sets a callable that raises when unreachable
-    }
+    app.extensions["audarma"] = Services.on(settings, db, enqueue or no_task_queue)
     api.init_app(app)
     if not app.testing:
         configure()  # under gunicorn this is the only logging setup the API gets

@@ -36,7 +36,7 @@ def celery_init_app(app: Flask) -> Celery:
     this Celery app's broker.
     """
     services = app.extensions["audarma"]
-    settings: Settings = services["settings"]
+    settings: Settings = services.settings
 
     class FlaskTask(Task):
         def __call__(self, *args: object, **kwargs: object) -> object:
@@ -47,11 +47,11 @@ def celery_init_app(app: Flask) -> Celery:
     celery.config_from_object(celery_config(settings))
     celery.set_default()
     app.extensions["celery"] = celery
-    services["enqueue"] = partial(
+    services.enqueue = partial(
         enqueue, celery,
         wake_embedded=settings.embedded_wake and embedded_broker.is_embedded(settings.broker_url),
     )
-    services["broker_ping"] = partial(broker_ping, celery)
+    services.broker_ping = partial(broker_ping, celery)
     return celery
 
 
@@ -134,7 +134,7 @@ def bind_worker_process_signals(flask_app: Flask) -> None:
     @worker_process_init.connect(weak=False)
     def _fresh_connections(**_: object) -> None:
         # A forked pool process must not share the parent's pooled database connections.
-        services["db"].engine.dispose(close=False)
+        services.db.engine.dispose(close=False)
 
     @worker_process_shutdown.connect(weak=False)
     def _close_engines(**_: object) -> None:

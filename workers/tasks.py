@@ -25,6 +25,7 @@ from service.jobs import (
     run_job,
 )
 from service.queueing import DELIVER_WEBHOOK, LOCALIZE_JOB
+from service.services import Services
 from service.store.db import StoreUnavailable
 from service.store.repositories import WebhookLog
 from service.webhooks import post, send_job_webhook
@@ -39,19 +40,19 @@ class WorkerServices:
     per worker process (after the fork) and kept on the Flask app."""
 
     settings: Settings
-    services: dict
+    services: Services
     localizers: LocalizerCache
     webhook_log: WebhookLog
 
     @classmethod
-    def build(cls, services: dict) -> WorkerServices:
-        settings = services["settings"]
+    def build(cls, services: Services) -> WorkerServices:
+        settings = services.settings
         localizers = LocalizerCache(
             build_engines(settings), load_house_styles(desk=settings.styles_path or None),
             settings.glossary_refresh_seconds,
             policy=NamePolicy(former=settings.former_names, exonym=settings.exonyms),
         )
-        return cls(settings, services, localizers, WebhookLog(services["db"]))
+        return cls(settings, services, localizers, WebhookLog(services.db))
 
     def close(self) -> None:
         self.localizers.close()
@@ -72,11 +73,11 @@ def localize_job(self, job_id: str) -> str:
     stores = worker.services
     try:
         outcome = run_job(
-            job_id, stores["jobs"], stores["glossary"], worker.localizers, stores["candidates"]
+            job_id, stores.jobs, stores.glossary, worker.localizers, stores.candidates
         )
     except TransientJobError as exc:
         delay = retry_or_fail(
-            stores["jobs"], job_id, exc, self.request.retries + 1, worker.settings.task_max_retries
+            stores.jobs, job_id, exc, self.request.retries + 1, worker.settings.task_max_retries
         )
         if delay is None:
             return "failed"
@@ -98,7 +99,7 @@ def deliver_webhook(self, job_id: str) -> str:
     worker = worker_services()
     attempt = self.request.retries + 1
     delivery = send_job_webhook(
-        job_id, attempt, worker.services["jobs"], worker.services["keys"], worker.webhook_log,
+        job_id, attempt, worker.services.jobs, worker.services.keys, worker.webhook_log,
         send=partial(post, timeout=worker.settings.webhook_timeout),
     )
     if delivery is None:

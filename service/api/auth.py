@@ -47,7 +47,7 @@ def _authenticate(header: str | None) -> tuple[dict | None, str | None]:
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None, "malformed Authorization header; expected 'Bearer <api key>'"
-    caller = services()["keys"].authenticate(token.strip())
+    caller = services().keys.authenticate(token.strip())
     if caller is None:
         return None, "invalid or revoked API key"
     return caller, None
@@ -94,7 +94,7 @@ def rate_limit_key() -> str:
 
 
 def init_rate_limits(app: Flask) -> Limiter:
-    settings = app.extensions["audarma"]["settings"]
+    settings = app.extensions["audarma"].settings
     limiter = Limiter(
         rate_limit_key,
         app=app,
@@ -104,5 +104,5 @@ def init_rate_limits(app: Flask) -> Limiter:
         storage_uri=settings.rate_limit_storage,
         headers_enabled=True,
     )
-    app.extensions["audarma"]["limiter"] = limiter
+    app.extensions["audarma"].limiter = limiter
     return limiter

@@ -113,13 +113,13 @@ def batch_body_limit(settings: Settings) -> int:
 
 
 def store() -> BatchStore:
-    return BatchStore(services()["db"])
+    return BatchStore(services().db)
 
 
 def enqueue_all(job_ids: list[str], batch_id: str) -> None:
     """Hand committed jobs to the batch queue; if the queue refuses, the jobs not handed over
     are failed (so retry-failed can queue them later) and the client gets a 503."""
-    enqueue = services()["enqueue"]
+    enqueue = services().enqueue
     for position, job_id in enumerate(job_ids):
         try:
             enqueue(job_id, BATCH_QUEUE)
@@ -134,7 +134,7 @@ def enqueue_all(job_ids: list[str], batch_id: str) -> None:
 
 
 def _fail_unqueued(job_ids: list[str], reason: str) -> None:
-    jobs = services()["jobs"]
+    jobs = services().jobs
     for job_id in job_ids:
         jobs.fail(job_id, f"not queued: {reason}")
 
@@ -195,7 +195,7 @@ BATCH_SCHEMA = {
 @require("editor", "admin")
 def submit_batch():
     """Submit many articles at once; each becomes a job on the batch queue."""
-    settings = services()["settings"]
+    settings = services().settings
     request.max_content_length = batch_body_limit(settings)
     batch_submission = parse_batch(read_json(), settings)
     batch, job_ids = store().create(

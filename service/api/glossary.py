@@ -121,7 +121,7 @@ def list_entries():
     kind = request.args.get("type") or None
     if kind is not None and kind not in ENTRY_TYPES:
         raise BadRequest(f"'type' must be one of {', '.join(ENTRY_TYPES)}, not {kind!r}")
-    items, total = services()["glossary"].list(
+    items, total = services().glossary.list(
         q=request.args.get("q") or None, type=kind, limit=limit, offset=offset
     )
     return {"items": items, "total": total, "limit": limit, "offset": offset}
@@ -133,7 +133,7 @@ def list_entries():
 def create_entry():
     """Add an entry to the glossary."""
     body = entry_body(read_json())
-    entry = services()["glossary"].create(body, by=signature(known_caller()))
+    entry = services().glossary.create(body, by=signature(known_caller()))
     location = url_for("glossary.get_entry", entry_id=entry["id"])
     return entry, 201, {"Location": location, **etag(entry)}
 
@@ -143,7 +143,7 @@ def create_entry():
 @require()
 def get_entry(entry_id: str):
     """One entry, with its version as the ETag."""
-    entry = services()["glossary"].get(entry_id)
+    entry = services().glossary.get(entry_id)
     if entry is None:
         raise NotFound(f"no glossary entry {entry_id!r}")
     return entry, 200, etag(entry)
@@ -158,7 +158,7 @@ def update_entry(entry_id: str):
     """Replace an entry; If-Match must name its current version."""
     version = expected_version(request.headers.get("If-Match"), entry_id)
     body = entry_body(read_json(), entry_id)
-    entry = services()["glossary"].update(entry_id, body, version, by=signature(known_caller()))
+    entry = services().glossary.update(entry_id, body, version, by=signature(known_caller()))
     return entry, 200, etag(entry)
 
 
@@ -170,7 +170,7 @@ def update_entry(entry_id: str):
 def delete_entry(entry_id: str):
     """Delete an entry; If-Match must name its current version."""
     version = expected_version(request.headers.get("If-Match"), entry_id)
-    services()["glossary"].delete(entry_id, version, by=signature(known_caller()))
+    services().glossary.delete(entry_id, version, by=signature(known_caller()))
     return "", 204
 
 
@@ -179,7 +179,7 @@ def delete_entry(entry_id: str):
 @require()
 def entry_history(entry_id: str):
     """Every recorded version of an entry, for review and undo."""
-    history = services()["glossary"].history(entry_id)
+    history = services().glossary.history(entry_id)
     if not history:
         raise NotFound(f"no glossary entry {entry_id!r} has ever existed")
     return {"id": entry_id, "history": history}
@@ -207,7 +207,7 @@ def list_candidates():
     if status not in CANDIDATE_STATUSES:
         raise BadRequest(f"'status' must be one of {', '.join(CANDIDATE_STATUSES)}, "
                          f"not {status!r}")
-    items = services()["candidates"].list(status=status, limit=limit, offset=offset)
+    items = services().candidates.list(status=status, limit=limit, offset=offset)
     return {"items": items, "status": status, "limit": limit, "offset": offset}
 
 
@@ -218,9 +218,9 @@ def list_candidates():
 def approve_candidate(candidate_id: int):
     """Approve a spelling: it becomes a variant of its entity (or of the one given)."""
     entity = decision_entity(read_optional_json())
-    store = services()
-    return store["candidates"].approve(
-        candidate_id, signature(known_caller()), store["glossary"], entity_id=entity
+    app = services()
+    return app.candidates.approve(
+        candidate_id, signature(known_caller()), app.glossary, entity_id=entity
     )
 
 
@@ -229,7 +229,7 @@ def approve_candidate(candidate_id: int):
 @require(*WRITERS)
 def reject_candidate(candidate_id: int):
     """Reject a spelling: it stays out of the glossary."""
-    return services()["candidates"].reject(candidate_id, signature(known_caller()))
+    return services().candidates.reject(candidate_id, signature(known_caller()))
 
 
 def decision_entity(payload: object) -> str | None:

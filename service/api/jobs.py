@@ -209,10 +209,10 @@ SUBMISSION_SCHEMA = {
 @require("editor", "admin")
 def submit():
     """Submit an article for localization."""
-    submission = parse_submission(read_json(), services()["settings"])
+    submission = parse_submission(read_json(), services().settings)
     key = idempotency_key(request.headers.get("Idempotency-Key"))
     job, created = submit_job(
-        submission, known_caller()["id"], key, services()["jobs"], services()["enqueue"]
+        submission, known_caller()["id"], key, services().jobs, services().enqueue
     )
     location = url_for("jobs.get_job", job_id=job["id"])
     body = {"id": job["id"], "status": job["status"], "links": {"self": location}}
@@ -227,7 +227,7 @@ def get_job(job_id: str):
     caller = known_caller()
     # Editors see only their own jobs; for them another key's job does not exist.
     owner = caller["id"] if caller["role"] == "editor" else None
-    job = services()["jobs"].get(job_id, api_key_id=owner)
+    job = services().jobs.get(job_id, api_key_id=owner)
     if job is None:
         raise NotFound(f"no job {job_id!r}")
-    return job_view(job, services()["jobs"].document(job_id) if job["status"] == "done" else None)
+    return job_view(job, services().jobs.document(job_id) if job["status"] == "done" else None)

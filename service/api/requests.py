@@ -11,6 +11,7 @@ from typing import cast
 
 from flask import current_app, request
 
+from ..services import Services
 from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
 # JSON escapes may triple an article's size on the wire (Python's json.dumps writes each
@@ -25,9 +26,10 @@ def body_limit(max_article_bytes: int) -> int:
     return max_article_bytes * _ESCAPE_FACTOR + _ENVELOPE_BYTES
 
 
-def services() -> dict:
+def services() -> Services:
     """Settings, database, stores and queue of the current app (see service.app)."""
-    return current_app.extensions["audarma"]
+    found: Services = current_app.extensions["audarma"]
+    return found
 
 
 def read_json() -> object:

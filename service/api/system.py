@@ -63,7 +63,7 @@ def locales():
 @require()
 def engines():
     """Translation engines, their state and the language pairs they serve."""
-    return {"engines": [info.to_dict() for info in describe_engines(services()["settings"])]}
+    return {"engines": [info.to_dict() for info in describe_engines(services().settings)]}
 
 
 # --------------------------------------------------------------------------- health
@@ -80,7 +80,7 @@ def healthz():
 @documented(responses={200: "Database and broker answer", 503: "A dependency does not answer"})
 def readyz():
     """Readiness: the database and the task broker answer."""
-    checks = readiness_checks(services()["db"].ping, services().get("broker_ping"))
+    checks = readiness_checks(services().db.ping, services().broker_ping)
     failed = [name for name, state in checks.items() if state not in ("ok", "skipped")]
     if not failed:
         return {"status": "ok", "checks": checks}
@@ -133,7 +133,7 @@ class RequestMetrics:
 
 def init_metrics(app: Flask) -> None:
     metrics = RequestMetrics()
-    app.extensions["audarma"]["metrics"] = metrics
+    app.extensions["audarma"].metrics = metrics
 
     @app.before_request
     def _start_clock():
@@ -154,8 +154,8 @@ def init_metrics(app: Flask) -> None:
 @documented(responses={200: "Prometheus text exposition format"})
 def metrics():
     """Prometheus metrics: jobs by status, HTTP requests by endpoint and status, latency."""
-    jobs = services()["jobs"].counts_by_status()
-    text = render_metrics(jobs, *services()["metrics"].snapshot())
+    jobs = services().jobs.counts_by_status()
+    text = render_metrics(jobs, *services().metrics.snapshot())
     return Response(text, content_type=PROMETHEUS_TYPE)
 
 

@@ -173,7 +173,7 @@ def app(service_env, monkeypatch):
         celery_init_app(flask_app)
     yield flask_app
     flask_app.extensions["celery"].close()
-    flask_app.extensions["audarma"]["db"].dispose()
+    flask_app.extensions["audarma"].db.dispose()
 
 
 @pytest.fixture

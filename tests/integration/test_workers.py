@@ -163,7 +163,7 @@ def test_redelivered_task_of_a_done_job_changes_nothing(app, client, editor, db,
     rows = result_rows(db, job_id)
 
     # The same message again, as the broker would redeliver it after a lost acknowledgement.
-    app.extensions["audarma"]["enqueue"](job_id, "interactive")
+    app.extensions["audarma"].enqueue(job_id, "interactive")
     wait_until(lambda: worker.output().count("succeeded") >= 2, 20, "the second delivery")
 
     again = wait_for_job(client, editor, job_id)

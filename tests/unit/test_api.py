@@ -23,7 +23,7 @@ ARTICLE = {"text": "Kassym-Jomart Tokayev met the press in Astana.", "targets": 
 def make_app(database, queue):
     def make(**settings):
         app = create_app({"TESTING": True, **settings}, enqueue=queue, database=database)
-        queue.store = app.extensions["audarma"]["jobs"]
+        queue.store = app.extensions["audarma"].jobs
         return app
 
     return make
@@ -42,7 +42,7 @@ def client(app):
 @pytest.fixture
 def auth(app):
     """Authorization headers for one key of each role, plus a second editor."""
-    keys = app.extensions["audarma"]["keys"]
+    keys = app.extensions["audarma"].keys
     headers = {}
     for label, role in [("editor", "editor"), ("editor2", "editor"),
                         ("maintainer", "maintainer"), ("admin", "admin")]:
@@ -103,7 +103,7 @@ def test_finished_job_carries_the_result_document(app, client, auth):
         "versions": {"ru-RU": {"text": "Касым-Жомарт Токаев", "engine": "apertium",
                                "names": [], "figures": [], "warnings": []}},
     }
-    jobs = app.extensions["audarma"]["jobs"]
+    jobs = app.extensions["audarma"].jobs
     jobs.save_results(job_id, document)
     jobs.finish(job_id)
 
@@ -116,7 +116,7 @@ def test_finished_job_carries_the_result_document(app, client, auth):
 
 def test_failed_job_reports_its_error(app, client, auth):
     job_id = submit(client, auth["editor"]).get_json()["id"]
-    app.extensions["audarma"]["jobs"].fail(job_id, "engine crashed")
+    app.extensions["audarma"].jobs.fail(job_id, "engine crashed")
 
     job = client.get(f"/v1/jobs/{job_id}", headers=auth["editor"]).get_json()
 
@@ -170,14 +170,14 @@ def test_idempotency_keys_belong_to_one_api_key(client, auth):
 
 def test_targets_are_normalized_and_deduplicated(app, client, auth):
     job_id = submit(client, auth["editor"], {**ARTICLE, "targets": ["ru_ru", "ru-RU", "KK-latn"]})
-    job = app.extensions["audarma"]["jobs"].get(job_id.get_json()["id"])
+    job = app.extensions["audarma"].jobs.get(job_id.get_json()["id"])
 
     assert job["targets"] == ["ru-RU", "kk-Latn"]
 
 
 def test_article_larger_than_the_limit_is_413(make_app, auth):
     client = make_app(max_article_bytes=100).test_client()
-    keys = client.application.extensions["audarma"]["keys"]
+    keys = client.application.extensions["audarma"].keys
     headers = {"Authorization": f"Bearer {keys.create('editor')[0]}"}
 
     fits = submit(client, headers, {**ARTICLE, "text": "я" * 50})  # 100 bytes of UTF-8
@@ -190,7 +190,7 @@ def test_article_larger_than_the_limit_is_413(make_app, auth):
 
 def test_oversized_body_is_refused_from_its_content_length(make_app):
     client = make_app(max_article_bytes=100).test_client()
-    keys = client.application.extensions["audarma"]["keys"]
+    keys = client.application.extensions["audarma"].keys
     headers = {"Authorization": f"Bearer {keys.create('editor')[0]}"}
     body = b'{"text": "' + b"a" * 100_000 + b'", "targets": ["ru-RU"]}'
 
@@ -261,7 +261,7 @@ def test_body_with_a_utf8_byte_order_mark_is_accepted(client, auth):
 )
 def test_invalid_submissions_are_422_naming_the_problem(make_app, payload, expected):
     client = make_app(max_targets=2).test_client()
-    keys = client.application.extensions["audarma"]["keys"]
+    keys = client.application.extensions["audarma"].keys
     headers = {"Authorization": f"Bearer {keys.create('editor')[0]}"}
 
     response = submit(client, headers, payload)
@@ -274,7 +274,7 @@ def test_the_configured_target_limit_is_the_only_one(make_app):
     """AUDARMA_MAX_TARGETS=25: 26 targets are refused with 422, 21 are accepted (and the worker,
     which sets no limit of its own, runs them)."""
     client = make_app(max_targets=25).test_client()
-    keys = client.application.extensions["audarma"]["keys"]
+    keys = client.application.extensions["audarma"].keys
     headers = {"Authorization": f"Bearer {keys.create('editor')[0]}"}
     tags = [f"{lang}-{region}" for lang in ("en", "fr", "de", "es", "ru", "pt")
             for region in ("GB", "FR", "DE", "ES", "RU")][:26]
@@ -301,14 +301,14 @@ def test_unknown_target_locale_is_400_listing_supported_ones(client, auth, queue
 
 def test_without_a_task_queue_submission_is_503_and_the_job_is_marked_failed(database, auth):
     client = create_app({}, enqueue=no_task_queue, database=database).test_client()
-    keys = client.application.extensions["audarma"]["keys"]
+    keys = client.application.extensions["audarma"].keys
     headers = {"Authorization": f"Bearer {keys.create('editor')[0]}"}
 
     response = submit(client, headers)
 
     assert response.status_code == 503
     assert "audarma serve" in error_of(response)["message"]
-    jobs = client.application.extensions["audarma"]["jobs"]
+    jobs = client.application.extensions["audarma"].jobs
     assert jobs.counts_by_status() == {"failed": 1}
 
 
@@ -353,7 +353,7 @@ def test_requests_without_a_valid_key_are_401_saying_why(client, headers, expect
 
 
 def test_revoked_key_is_401(app, client):
-    keys = app.extensions["audarma"]["keys"]
+    keys = app.extensions["audarma"].keys
     plaintext, key = keys.create("editor")
     keys.revoke(key["id"])
 
@@ -520,7 +520,7 @@ def test_update_of_a_missing_entry_is_404(client, auth):
 
 def record_candidates(app) -> list[int]:
     """Two fuzzy spellings met in a job, as the workers would record them."""
-    candidates = app.extensions["audarma"]["candidates"]
+    candidates = app.extensions["audarma"].candidates
     text = "Kasym-Zhomart Tokaev and Tokaeff spoke."
     changes = [
         {"start": 0, "end": 20, "original": "Kasym-Zhomart Tokaev", "kind": "fuzzy",
@@ -603,7 +603,7 @@ def test_readyz_checks_database_and_broker(app, client):
     def broker_down():
         raise ConnectionError("redis://secret-host:6379 refused")
 
-    app.extensions["audarma"]["broker_ping"] = broker_down
+    app.extensions["audarma"].broker_ping = broker_down
     not_ready = client.get("/readyz")
 
     assert ready.status_code == 200
@@ -715,7 +715,7 @@ def test_openapi_shows_bodies_roles_and_summaries(client):
 def test_rate_limit_is_429_with_retry_after_per_key(make_app):
     app = make_app(rate_limit="2/minute")
     client = app.test_client()
-    keys = app.extensions["audarma"]["keys"]
+    keys = app.extensions["audarma"].keys
     first = {"Authorization": f"Bearer {keys.create('editor')[0]}"}
     second = {"Authorization": f"Bearer {keys.create('editor')[0]}"}
 

@@ -27,7 +27,7 @@ DOCUMENT = {
 @pytest.fixture
 def app(database, queue):
     app = create_app({"TESTING": True}, enqueue=queue, database=database)
-    queue.store = app.extensions["audarma"]["jobs"]
+    queue.store = app.extensions["audarma"].jobs
     return app
 
 
@@ -38,7 +38,7 @@ def client(app):
 
 @pytest.fixture
 def auth(app):
-    keys = app.extensions["audarma"]["keys"]
+    keys = app.extensions["audarma"].keys
     headers = {}
     for label, role in [("editor", "editor"), ("editor2", "editor"),
                         ("maintainer", "maintainer"), ("admin", "admin")]:
@@ -64,7 +64,7 @@ def progress(client, headers, batch_id) -> dict:
 
 
 def jobs_of(app, batch_id) -> list[str]:
-    return [line["job_id"] for line in BatchStore(app.extensions["audarma"]["db"])
+    return [line["job_id"] for line in BatchStore(app.extensions["audarma"].db)
             .results(batch_id)]
 
 
@@ -86,7 +86,7 @@ def test_submit_creates_one_job_per_item_queued_once_on_batch(client, auth, queu
 
 def test_progress_counts_jobs_by_status(app, client, auth, queue):
     batch_id = submit(client, auth["editor"]).get_json()["id"]
-    jobs = app.extensions["audarma"]["jobs"]
+    jobs = app.extensions["audarma"].jobs
     first, second, _ = (job_id for job_id, _ in queue.calls)
     jobs.claim(first)
     jobs.save_results(first, DOCUMENT)
@@ -103,7 +103,7 @@ def test_progress_counts_jobs_by_status(app, client, auth, queue):
 
 def test_results_are_ndjson_one_line_per_item_in_order(app, client, auth, queue):
     batch_id = submit(client, auth["editor"]).get_json()["id"]
-    jobs = app.extensions["audarma"]["jobs"]
+    jobs = app.extensions["audarma"].jobs
     done, failed, _ = (job_id for job_id, _ in queue.calls)
     jobs.save_results(done, DOCUMENT)
     jobs.finish(done)
@@ -122,7 +122,7 @@ def test_results_are_ndjson_one_line_per_item_in_order(app, client, auth, queue)
 
 def test_cancel_fails_queued_jobs_and_lets_running_ones_finish(app, client, auth, queue):
     batch_id = submit(client, auth["editor"]).get_json()["id"]
-    jobs = app.extensions["audarma"]["jobs"]
+    jobs = app.extensions["audarma"].jobs
     running = queue.calls[0][0]
     jobs.claim(running)
 
@@ -139,7 +139,7 @@ def test_cancel_fails_queued_jobs_and_lets_running_ones_finish(app, client, auth
 
 def test_retry_failed_requeues_only_failed_jobs(app, client, auth, queue):
     batch_id = submit(client, auth["editor"]).get_json()["id"]
-    jobs = app.extensions["audarma"]["jobs"]
+    jobs = app.extensions["audarma"].jobs
     done, failed, _ = (job_id for job_id, _ in queue.calls)
     jobs.finish(done)
     jobs.fail(failed, "engine down")
@@ -194,8 +194,8 @@ def test_invalid_batches_name_the_problem_and_queue_nothing(client, auth, queue,
 def test_an_oversized_item_is_413_naming_it(database, queue):
     app = create_app({"TESTING": True, "max_article_bytes": 100}, enqueue=queue,
                      database=database)
-    queue.store = app.extensions["audarma"]["jobs"]
-    key = app.extensions["audarma"]["keys"].create("editor")[0]
+    queue.store = app.extensions["audarma"].jobs
+    key = app.extensions["audarma"].keys.create("editor")[0]
     payload = {"items": [{"text": "short"}, {"text": "x" * 101}], "targets": ["ru-RU"]}
 
     response = app.test_client().post("/v1/batches", json=payload,
@@ -208,8 +208,8 @@ def test_an_oversized_item_is_413_naming_it(database, queue):
 def test_a_batch_may_be_larger_than_one_articles_body_limit(database, queue):
     app = create_app({"TESTING": True, "max_article_bytes": 1000}, enqueue=queue,
                      database=database)
-    queue.store = app.extensions["audarma"]["jobs"]
-    key = app.extensions["audarma"]["keys"].create("editor")[0]
+    queue.store = app.extensions["audarma"].jobs
+    key = app.extensions["audarma"].keys.create("editor")[0]
     payload = {"items": [{"text": "y" * 900}] * 200, "targets": ["ru-RU"]}
 
     response = app.test_client().post("/v1/batches", json=payload,
@@ -249,7 +249,7 @@ def test_a_queue_that_refuses_fails_the_unqueued_jobs_for_retry(app, client, aut
         if len(queue.calls) == 2:
             raise RuntimeError("broker down")
 
-    app.extensions["audarma"]["enqueue"] = refuse_second
+    app.extensions["audarma"].enqueue = refuse_second
 
     response = submit(client, auth["editor"])
 
@@ -306,8 +306,8 @@ class FinishingQueue:
 def server(database):
     queue = FinishingQueue()
     app = create_app({"TESTING": True}, enqueue=queue, database=database)
-    queue.store = app.extensions["audarma"]["jobs"]
-    key = app.extensions["audarma"]["keys"].create("editor")[0]
+    queue.store = app.extensions["audarma"].jobs
+    key = app.extensions["audarma"].keys.create("editor")[0]
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()

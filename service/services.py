@@ -1,0 +1,41 @@
+"""The services one app (API process or worker) is built with: typed, so that a reader and the
+type checker can follow a job from the request to the store. create_app builds one and keeps it
+in `app.extensions["audarma"]`; blueprints reach it through service.api.requests.services()."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .config import Settings
+from .store.db import Database
+from .store.repositories import CandidateStore, GlossaryStore, JobStore, KeyStore
+
+Enqueue = Callable[[str, str], None]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    jobs: JobStore
+    glossary: GlossaryStore
+    keys: KeyStore
+    candidates: CandidateStore
+    # Hands a committed job to the workers of a queue (set by celery_init_app, or given).
+    enqueue: Enqueue
+    # Raises when the broker does not answer (GET /readyz); None without a broker.
+    broker_ping: Callable[[], None] | None = None
+    # Set by the API's init: the rate limiter and the request metrics.
+    limiter: Any = None
+    metrics: Any = None
+
+    @classmethod
+    def on(cls, settings: Settings, db: Database, enqueue: Enqueue) -> Services:
+        """Every store over one database."""
+        return cls(
+            settings=settings, db=db, jobs=JobStore(db), glossary=GlossaryStore(db),
+            keys=KeyStore(db, settings.key_cache_seconds), candidates=CandidateStore(db),
+            enqueue=enqueue,
+        )
