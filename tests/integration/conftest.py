@@ -219,15 +219,6 @@ def wait_for_job(client, editor: Editor, job_id: str, timeout: float = 30.0) -> 
         time.sleep(0.05)
 
 
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> object:
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-    return value
-
-
 def result_rows(db: Database, job_id: str) -> list[tuple[str, dict]]:
     with db.session() as session:
         rows = session.query(JobResult).filter(JobResult.job_id == job_id).all()

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from service.store.repositories import KeyStore
-from tests.integration.conftest import BIN, free_port, wait_until
+from tests.integration.conftest import BIN, free_port
+from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -21,8 +21,8 @@ from tests.integration.conftest import (
     settings_field,
     submit,
     wait_for_job,
-    wait_until,
 )
+from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -2,16 +2,9 @@
 pipeline starts on its first request, and these tests only check pipelines out and back."""
 
 import threading
-import time
 
 from service.core.translate.apertium import PipelinePool
-
-
-def wait_until(condition, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.001)
+from tests.support.polling import wait_until
 
 
 def test_waiters_are_served_in_the_order_they_came():
@@ -29,7 +22,7 @@ def test_waiters_are_served_in_the_order_they_came():
         thread = threading.Thread(target=caller, args=(name,))
         thread.start()
         threads.append(thread)
-        wait_until(lambda queued=queued: pool.waiting() == queued)
+        wait_until(lambda queued=queued: pool.waiting() == queued, 10, f"{queued} waiters", 0.001)
     holder.__exit__(None, None, None)
     for thread in threads:
         thread.join()
@@ -50,7 +43,7 @@ def test_a_caller_that_returns_and_asks_again_goes_behind_the_waiter():
     held.__enter__()
     thread = threading.Thread(target=waiter)
     thread.start()
-    wait_until(lambda: pool.waiting() == 1)
+    wait_until(lambda: pool.waiting() == 1, 10, "the waiter", 0.001)
     for _ in range(50):  # the same caller, back at once, again and again
         held.__exit__(None, None, None)
         held = pool.checkout()
