@@ -189,20 +189,20 @@ class JobStore:
     def save_results(self, job_id: str, document: dict) -> None:
         """Store a result document; results are keyed by (job, locale), so a second run of the
         same job overwrites rather than duplicates."""
-        try:
-            self._save_results(job_id, document, done=False)
-        except IntegrityError as exc:
-            raise ConcurrentWrite(f"results of job {job_id} were being saved twice") from exc
+        self._save_results(job_id, document, done=False)
 
     def complete(self, job_id: str, document: dict) -> None:
         """Store a result document and mark the job done, in one transaction: a reader never
         sees a done job without its results, and the worker pays one commit instead of two."""
+        self._save_results(job_id, document, done=True)
+
+    def _save_results(self, job_id: str, document: dict, done: bool) -> None:
         try:
-            self._save_results(job_id, document, done=True)
+            self._write_results(job_id, document, done)
         except IntegrityError as exc:
             raise ConcurrentWrite(f"results of job {job_id} were being saved twice") from exc
 
-    def _save_results(self, job_id: str, document: dict, done: bool) -> None:
+    def _write_results(self, job_id: str, document: dict, done: bool) -> None:
         with self.db.session() as session:
             job = session.get(Job, job_id)
             if job is None:

@@ -193,7 +193,7 @@ def test_a_result_saved_twice_at_once_is_a_concurrent_write(db, monkeypatch):
         with db.session() as session:
             session.add(JobResult(job_id=job_id, locale="en-GB", version={"text": "Hi"}))
 
-    monkeypatch.setattr(jobs, "_save_results", insert_again)
+    monkeypatch.setattr(jobs, "_write_results", insert_again)
     with pytest.raises(ConcurrentWrite, match="were being saved twice"):
         jobs.save_results(job["id"], DOCUMENT)
 
