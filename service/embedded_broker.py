@@ -13,6 +13,7 @@ after the broker file, so nothing is left on disk and two brokers never share on
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -37,6 +38,7 @@ def is_embedded(broker_url: str) -> bool:
     return broker_url.startswith(SCHEMES)
 
 
+@functools.lru_cache(maxsize=8)
 def wake_address(database_url: str) -> bytes | None:
     """The abstract socket name for a broker database ('sqlite:///audarma-broker.sqlite3');
     None for a broker that is not a SQLite file."""
