@@ -6,13 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .store.db import Database
 from .store.repositories import CandidateStore, GlossaryStore, JobStore, KeyStore
 
-Enqueue = Callable[[str, str], None]
+if TYPE_CHECKING:
+    from .store.batches import BatchStore
+    from .store.repositories import WebhookLog
+    from .usecases import ports
+
+Enqueue = Callable[[str, str], None]  # the same shape as usecases.ports.Enqueue
 
 
 @dataclass
@@ -39,3 +44,16 @@ class Services:
             keys=KeyStore(db, settings.key_cache_seconds), candidates=CandidateStore(db),
             enqueue=enqueue,
         )
+
+
+if TYPE_CHECKING:
+    # The type checker holds the store's repositories to the use cases' Protocols here, so a
+    # changed signature on either side is an error in CI, not a failure in a worker.
+    def _stores_fit_the_ports(services: Services, batches: BatchStore, log: WebhookLog) -> None:
+        jobs: ports.Jobs = services.jobs
+        glossary: ports.Glossary = services.glossary
+        candidates: ports.Candidates = services.candidates
+        keys: ports.Keys = services.keys
+        batch_store: ports.Batches = batches
+        attempts: ports.WebhookAttempts = log
+        del jobs, glossary, candidates, keys, batch_store, attempts

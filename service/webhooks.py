@@ -20,14 +20,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
-import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
-
-from .domain import job_view
 
 SIGNATURE_HEADER = "X-Audarma-Signature"
 USER_AGENT = "audarma-webhooks/1"
@@ -109,32 +105,3 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 _OPENER = urllib.request.build_opener(_NoRedirects)
-
-
-def job_body(job: dict, document: dict | None) -> bytes:
-    """The JSON GET /v1/jobs/<id> returns for this job, as the bytes that are signed and sent."""
-    view = job_view(job, document)  # what a job looks like to clients, decided in one place
-    return json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def send_job_webhook(
-    job_id: str, attempt: int, jobs, keys, log, send: Callable[..., Delivery] = post
-) -> Delivery | None:
-    """POST a finished job to its callback URL once and record the attempt.
-
-    Returns None when there is nothing (more) to try: no such job, no callback URL, or an API
-    key without a webhook secret (deleted): that is recorded as a failed attempt, since an
-    unsigned delivery could not be told apart from a forged one.
-    """
-    job = jobs.get(job_id)
-    if job is None or not job["callback_url"]:
-        return None
-    url = job["callback_url"]
-    secret = keys.webhook_secret(job["api_key_id"])
-    if not secret:
-        log.record(job_id, attempt, url, None, "the job's API key has no webhook secret", False)
-        return None
-    document = jobs.document(job_id) if job["status"] == "done" else None
-    delivery = send(url, job_body(job, document), secret)
-    log.record(job_id, attempt, url, delivery.status_code, delivery.error, delivery.delivered)
-    return delivery

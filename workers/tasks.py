@@ -1,5 +1,5 @@
-"""Thin tasks: take a job id, call the service code in service.jobs / service.webhooks, and turn
-its answers into Celery retries. Every task may run twice for one message and does no harm.
+"""Thin tasks: take a job id, call a use case in service.usecases (run, deliver), and turn its
+answers into Celery retries. Every task may run twice for one message and does no harm.
 """
 
 from __future__ import annotations
@@ -16,7 +16,12 @@ from service.config import Settings
 from service.core.figures import load_house_styles
 from service.core.matching import NamePolicy
 from service.engines import build_engines
-from service.jobs import (
+from service.queueing import DELIVER_WEBHOOK, LOCALIZE_JOB
+from service.services import Services
+from service.store.db import StoreUnavailable
+from service.store.repositories import WebhookLog
+from service.usecases.deliver import send_job_webhook
+from service.usecases.run import (
     TASK_BACKOFF,
     WEBHOOK_BACKOFF,
     LocalizerCache,
@@ -24,11 +29,7 @@ from service.jobs import (
     retry_or_fail,
     run_job,
 )
-from service.queueing import DELIVER_WEBHOOK, LOCALIZE_JOB
-from service.services import Services
-from service.store.db import StoreUnavailable
-from service.store.repositories import WebhookLog
-from service.webhooks import post, send_job_webhook
+from service.webhooks import post
 
 log = logging.getLogger(__name__)
 _BUILD_LOCK = threading.Lock()

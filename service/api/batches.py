@@ -16,7 +16,9 @@ from flask import Blueprint, Response, request, stream_with_context, url_for
 
 from ..config import KNOWN_ENGINES, Settings
 from ..core.locales import SOURCE_LANGUAGES
-from ..store.batches import BATCH_QUEUE, BatchStore
+from ..store.batches import BatchStore
+from ..usecases.submit import NotQueued, queue_batch
+from ..usecases.submit import submit_batch as submit_batch_of_jobs
 from .auth import known_caller, require
 from .errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable
 from .jobs import Submission, parse_submission
@@ -116,27 +118,11 @@ def store() -> BatchStore:
     return BatchStore(services().db)
 
 
-def enqueue_all(job_ids: list[str], batch_id: str) -> None:
-    """Hand committed jobs to the batch queue; if the queue refuses, the jobs not handed over
-    are failed (so retry-failed can queue them later) and the client gets a 503."""
-    enqueue = services().enqueue
-    for position, job_id in enumerate(job_ids):
-        try:
-            enqueue(job_id, BATCH_QUEUE)
-        except Exception as exc:
-            log.exception("batch %s: could not queue job %s", batch_id, job_id)
-            reason = exc.message if isinstance(exc, ApiError) else "the task queue refused it"
-            _fail_unqueued(job_ids[position:], reason)
-            raise ServiceUnavailable(
-                f"batch {batch_id}: {len(job_ids) - position} job(s) could not be queued "
-                f"({reason}); retry them with POST /v1/batches/{batch_id}/retry-failed"
-            ) from exc
-
-
-def _fail_unqueued(job_ids: list[str], reason: str) -> None:
-    jobs = services().jobs
-    for job_id in job_ids:
-        jobs.fail(job_id, f"not queued: {reason}")
+def queue_jobs(batch_id: str, job_ids: list[str]) -> None:
+    try:
+        queue_batch(batch_id, job_ids, services().jobs, services().enqueue)
+    except NotQueued as exc:
+        raise ServiceUnavailable(exc.message) from exc
 
 
 def visible_batch(batch_id: str) -> dict:
@@ -198,11 +184,15 @@ def submit_batch():
     settings = services().settings
     request.max_content_length = batch_body_limit(settings)
     batch_submission = parse_batch(read_json(), settings)
-    batch, job_ids = store().create(
-        known_caller()["id"], batch_submission.items, batch_submission.targets,
-        batch_submission.source_language, "text", batch_submission.engine, batch_submission.name,
-    )
-    enqueue_all(job_ids, batch["id"])  # only now: every job row is committed
+    app = services()
+    try:
+        batch = submit_batch_of_jobs(
+            known_caller()["id"], batch_submission.items, batch_submission.targets,
+            batch_submission.source_language, batch_submission.engine, batch_submission.name,
+            store(), app.jobs, app.enqueue,
+        )
+    except NotQueued as exc:
+        raise ServiceUnavailable(exc.message) from exc
     view = batch_view(batch)
     return view, 202, {"Location": view["links"]["self"]}
 
@@ -248,5 +238,5 @@ def retry_failed(batch_id: str):
         raise Conflict(f"batch {batch_id} was cancelled; submit its items again instead")
     batches = store()
     job_ids = batches.reset_for_retry(batches.failed_jobs(batch_id))
-    enqueue_all(job_ids, batch_id)
+    queue_jobs(batch_id, job_ids)
     return {**batch_view(visible_batch(batch_id)), "retried_jobs": len(job_ids)}

@@ -10,6 +10,8 @@ import re
 from flask import Blueprint, request, url_for
 
 from ..core.glossary import ENTRY_TYPES, VARIANT_KINDS
+from ..usecases.review import approve_candidate as approve
+from ..usecases.review import reject_candidate as reject
 from .auth import known_caller, require, signature
 from .errors import BadRequest, NotFound, PreconditionRequired, Unprocessable
 from .openapi import documented
@@ -219,8 +221,8 @@ def approve_candidate(candidate_id: int):
     """Approve a spelling: it becomes a variant of its entity (or of the one given)."""
     entity = decision_entity(read_optional_json())
     app = services()
-    return app.candidates.approve(
-        candidate_id, signature(known_caller()), app.glossary, entity_id=entity
+    return approve(
+        candidate_id, signature(known_caller()), app.candidates, app.glossary, entity_id=entity
     )
 
 
@@ -229,7 +231,7 @@ def approve_candidate(candidate_id: int):
 @require(*WRITERS)
 def reject_candidate(candidate_id: int):
     """Reject a spelling: it stays out of the glossary."""
-    return services().candidates.reject(candidate_id, signature(known_caller()))
+    return reject(candidate_id, signature(known_caller()), services().candidates)
 
 
 def decision_entity(payload: object) -> str | None:

@@ -6,7 +6,6 @@ parse_submission holds every rule a submission must pass; it needs no Flask app.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import Blueprint, request, url_for
@@ -19,10 +18,10 @@ from ..core.locales import (
     language_of,
     normalize_tag,
 )
-from ..domain import DEFAULT_TARGETS, QUEUES, job_view
+from ..domain import DEFAULT_TARGETS, QUEUES, Queue, job_view
+from ..usecases.submit import JobRequest, NotQueued, submit_job
 from .auth import known_caller, require
 from .errors import (
-    ApiError,
     BadRequest,
     NotFound,
     PayloadTooLarge,
@@ -40,15 +39,8 @@ FIELDS = ("text", "html", "source_language", "targets", "engine", "callback_url"
 MAX_IDEMPOTENCY_KEY = 200  # the column's width
 
 
-@dataclass(frozen=True)
-class Submission:
-    text: str
-    fmt: str  # "text" or "html"
-    targets: tuple[str, ...]
-    source_language: str = "auto"
-    engine: str | None = None
-    callback_url: str | None = None
-    queue: str = "interactive"
+# A validated submission; the use case that stores and queues it takes exactly this.
+Submission = JobRequest
 
 
 def parse_submission(payload: object, settings: Settings) -> Submission:
@@ -66,7 +58,7 @@ def parse_submission(payload: object, settings: Settings) -> Submission:
         source_language=_source_language(payload.get("source_language")),
         engine=_choice(payload, "engine", KNOWN_ENGINES, default=None),
         callback_url=_callback_url(payload.get("callback_url")),
-        queue=_choice(payload, "queue", QUEUES, default="interactive"),
+        queue=_choice(payload, "queue", QUEUES, default=Queue.INTERACTIVE),
     )
 
 
@@ -157,32 +149,6 @@ def idempotency_key(value: str | None) -> str | None:
     return value
 
 
-def submit_job(
-    submission: Submission, api_key_id: str, key: str | None, store, enqueue
-) -> tuple[dict, bool]:
-    """Store the job, then queue it: a worker must never get an id whose row is not committed."""
-    job, created = store.submit(
-        api_key_id=api_key_id, text=submission.text, targets=list(submission.targets),
-        source_language=submission.source_language, fmt=submission.fmt,
-        engine=submission.engine, callback_url=submission.callback_url,
-        idempotency_key=key, queue=submission.queue,
-    )
-    if created:
-        _enqueue(store, enqueue, job)
-    return job, created
-
-
-def _enqueue(store, enqueue, job: dict) -> None:
-    try:
-        enqueue(job["id"], job["queue"])
-    except Exception as exc:
-        # A job no worker will ever see must not stay "queued" for the client to poll forever.
-        log.exception("could not queue job %s", job["id"])
-        reason = exc.message if isinstance(exc, ApiError) else "the task queue did not accept it"
-        store.fail(job["id"], f"not queued: {reason}")
-        raise ServiceUnavailable(f"job {job['id']} could not be queued: {reason}") from exc
-
-
 SUBMISSION_SCHEMA = {
     "type": "object",
     "properties": {
@@ -211,9 +177,11 @@ def submit():
     """Submit an article for localization."""
     submission = parse_submission(read_json(), services().settings)
     key = idempotency_key(request.headers.get("Idempotency-Key"))
-    job, created = submit_job(
-        submission, known_caller()["id"], key, services().jobs, services().enqueue
-    )
+    app = services()
+    try:
+        job, created = submit_job(submission, known_caller()["id"], key, app.jobs, app.enqueue)
+    except NotQueued as exc:
+        raise ServiceUnavailable(exc.message) from exc
     location = url_for("jobs.get_job", job_id=job["id"])
     body = {"id": job["id"], "status": job["status"], "links": {"self": location}}
     return body, 202 if created else 200, {"Location": location}

@@ -11,12 +11,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..domain import JOB_STATUSES
+from ..domain import JOB_STATUSES, Queue
 from .db import Database
 from .models import Batch, Job, JobEvent, now
 from .repositories import _iso
 
-BATCH_QUEUE = "batch"
+BATCH_QUEUE = Queue.BATCH
 CANCELLED = "cancelled"  # the error of a job its batch's cancel took off the queue
 RETRY_DETAIL = "retry requested"
 _CHUNK = 200  # jobs read per query when streaming results

@@ -1,4 +1,4 @@
-"""The rules of service.jobs and service.webhooks with small fakes: no database, no broker.
+"""Rules of service.usecases.run and webhook signing, with small fakes: no database, no broker.
 
 (Fast enough for tests/unit; they sit here beside the worker tests they explain.)
 """
@@ -15,7 +15,7 @@ import pytest
 from service.core.figures import load_house_styles
 from service.core.glossary import Entry, Variant
 from service.core.translate import EngineError, EngineInfo, EngineRouter
-from service.jobs import (
+from service.usecases.run import (
     DONE,
     FAILED,
     SKIPPED,

@@ -2,8 +2,8 @@
 
 import logging
 
-from service.jobs import run_job
 from service.logs import RedactSecrets, configure
+from service.usecases.run import run_job
 from tests.unit.test_job_rules import TOKAYEV, FakeCandidates, FakeGlossary, FakeJobs, cache, job
 
 
@@ -44,7 +44,7 @@ def test_configure_adds_one_handler_however_often_it_is_called():
 def test_a_job_logs_its_id_and_states_and_never_its_text(caplog):
     text = "Kassym-Zhomart Tokayev spoke in Berlin about the secret plan."
     jobs = FakeJobs(job(text=text))
-    with caplog.at_level(logging.INFO, logger="service.jobs"):
+    with caplog.at_level(logging.INFO, logger="service.usecases.run"):
         run_job("j1", jobs, FakeGlossary([TOKAYEV]), cache(), FakeCandidates())
     lines = [r.getMessage() for r in caplog.records]
     assert any(line.startswith("job j1: running") for line in lines)

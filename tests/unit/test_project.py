@@ -106,3 +106,17 @@ def test_only_the_app_factory_imports_blueprints_and_the_service_never_imports_w
         assert not imports & blueprints, f"{module} imports a blueprint: {imports & blueprints}"
         if module.startswith("service"):
             assert not any(i.startswith("workers") for i in imports), module
+
+
+def test_use_cases_import_no_web_or_task_framework_and_no_orm():
+    for module, imports in _import_graph().items():
+        if module.startswith("service.usecases"):
+            assert not any(i.startswith(("service.api", "workers")) for i in imports), module
+    for path in (ROOT / "service" / "usecases").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                assert node.module.split(".")[0] not in FRAMEWORKS, f"{path.name}: {node.module}"
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert alias.name.split(".")[0] not in FRAMEWORKS, f"{path.name}: {alias.name}"

@@ -14,18 +14,20 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from .core.figures import HouseStyles
-from .core.glossary import GlossaryError
-from .core.matching import NamePolicy
-from .core.nameindex import NameIndex
-from .core.pipeline import LocalizeError, Localizer
-from .core.translate import EngineError, EngineRouter, Translator
-from .store.db import StoreUnavailable
-from .store.repositories import ConcurrentWrite
+from ..core.figures import HouseStyles
+from ..core.glossary import GlossaryError
+from ..core.matching import NamePolicy
+from ..core.nameindex import NameIndex
+from ..core.pipeline import LocalizeError, Localizer
+from ..core.translate import EngineError, EngineRouter, Translator
+from ..domain import JobStatus
+from ..store.db import StoreUnavailable
+from ..store.repositories import ConcurrentWrite
+from .ports import Candidates, Glossary, Jobs
 
 log = logging.getLogger(__name__)
 
-DONE, FAILED, SKIPPED = "done", "failed", "skipped"
+DONE, FAILED, SKIPPED = JobStatus.DONE, JobStatus.FAILED, "skipped"
 
 
 class TransientJobError(Exception):
@@ -80,7 +82,7 @@ class LocalizerCache:
         self._revision: int | None = None
         self._checked_at = 0.0
 
-    def current(self, glossary) -> Localizer:
+    def current(self, glossary: Glossary) -> Localizer:
         """The Localizer for the glossary store's current revision (at most refresh_seconds old)."""
         with self._lock:
             now = self._clock()
@@ -117,7 +119,8 @@ class JobOutcome:
 
 
 def run_job(
-    job_id: str, jobs, glossary, localizer_cache: LocalizerCache, candidates
+    job_id: str, jobs: Jobs, glossary: Glossary, localizer_cache: LocalizerCache,
+    candidates: Candidates,
 ) -> JobOutcome:
     """Localize one job and store its result; the outcome says DONE, FAILED or SKIPPED.
 
@@ -158,7 +161,7 @@ def _localize(job: dict, localizer: Localizer) -> dict:
     return document
 
 
-def _complete(jobs, job_id: str, document: dict) -> None:
+def _complete(jobs: Jobs, job_id: str, document: dict) -> None:
     try:
         jobs.complete(job_id, document)
     except ConcurrentWrite as exc:
@@ -167,7 +170,7 @@ def _complete(jobs, job_id: str, document: dict) -> None:
         raise TransientJobError(str(exc)) from exc
 
 
-def _record_candidates(candidates, job_id: str, text: str, document: dict) -> None:
+def _record_candidates(candidates: Candidates, job_id: str, text: str, document: dict) -> None:
     """Unknown spellings (fuzzy suggestions) go to the maintainers' candidate list.
 
     Recorded after the job is done, so a crash before this point cannot count them twice; a
@@ -182,7 +185,7 @@ def _record_candidates(candidates, job_id: str, text: str, document: dict) -> No
 
 
 def retry_or_fail(
-    jobs,
+    jobs: Jobs,
     job_id: str,
     error: Exception,
     failed_attempts: int,

@@ -1,0 +1,67 @@
+"""What the use cases need from the store, written as Protocols.
+
+The use cases name these types, never the SQLAlchemy repositories: a reader sees at one glance
+which store calls a use case makes, the type checker holds the repositories in
+service.store to them, and a unit test can hand a use case a small in-memory double.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
+
+from ..core.glossary import Entry
+
+# Hands a committed job to the workers of a queue: (job id, queue name).
+Enqueue = Callable[[str, str], None]
+
+
+class Jobs(Protocol):
+    def submit(
+        self, *, api_key_id: str | None, text: str, targets: list[str], source_language: str,
+        fmt: str, engine: str | None, callback_url: str | None, idempotency_key: str | None,
+        queue: str,
+    ) -> tuple[dict, bool]: ...
+
+    def get(self, job_id: str, api_key_id: str | None = None) -> dict | None: ...
+
+    def document(self, job_id: str) -> dict | None: ...
+
+    def claim(self, job_id: str) -> dict | None: ...
+
+    def complete(self, job_id: str, document: dict) -> None: ...
+
+    def fail(self, job_id: str, error: str) -> None: ...
+
+    def note_retry(self, job_id: str, detail: str) -> None: ...
+
+
+class Batches(Protocol):
+    def create(
+        self, api_key_id: str, items: list[dict], targets: Sequence[str], source_language: str,
+        fmt: str, engine: str | None, name: str,
+    ) -> tuple[dict, list[str]]: ...
+
+
+class Glossary(Protocol):
+    def revision(self) -> int: ...
+
+    def entries(self) -> list[Entry]: ...
+
+
+class Candidates(Protocol):
+    def record(self, job_id: str, language: str, text: str, changes: Iterable[dict]) -> int: ...
+
+    def approve(self, candidate_id: int, by: str, glossary, entity_id: str | None = None
+                ) -> dict: ...
+
+    def reject(self, candidate_id: int, by: str) -> dict: ...
+
+
+class Keys(Protocol):
+    def webhook_secret(self, key_id: str | None) -> str | None: ...
+
+
+class WebhookAttempts(Protocol):
+    def record(self, job_id: str, attempt: int, url: str, status_code: int | None,
+               error: str | None, delivered: bool) -> None: ...
