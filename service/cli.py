@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .core.glossary import check_glossary, unclassified_variants
+from .domain import ROLES
 
 EXIT_BAD_INPUT = 2
 
@@ -269,7 +270,7 @@ def keys() -> None:
 
 
 @keys.command("create")
-@click.option("--role", type=click.Choice(["editor", "maintainer", "admin"]), required=True)
+@click.option("--role", type=click.Choice([str(role) for role in ROLES]), required=True)
 @click.option("--name", default="", help="Who or what the key is for.")
 def keys_create(role, name):
     """Create an API key; the key itself is printed once, alone on the last line."""

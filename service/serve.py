@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from werkzeug.serving import make_server
 
 from .config import Settings
+from .domain import Role
 from .store.db import Database
 from .store.repositories import GlossaryStore, KeyStore
 
@@ -44,7 +45,7 @@ def prepare(settings: Settings) -> Prepared:
         paths = [settings.glossary_path] if settings.glossary_path else None
         seeded = GlossaryStore(db).seed_if_empty(paths)
         keys = KeyStore(db)
-        editor_key = keys.create("editor", "embedded editor")[0] if keys.count() == 0 else None
+        editor_key = keys.create(Role.EDITOR, "embedded editor")[0] if keys.count() == 0 else None
     finally:
         db.dispose()
     return Prepared(seeded, editor_key)

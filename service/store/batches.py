@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..domain import JOB_STATUSES, Queue
+from ..domain import JOB_STATUSES, JobStatus, Queue
 from .db import Database
 from .models import Batch, Job, JobEvent, now
 from .repositories import _iso
@@ -57,7 +57,7 @@ class BatchStore:
                 {"id": _item_id(item, index), "job": job.id}
                 for index, (item, job) in enumerate(zip(items, jobs, strict=True))
             ]
-            created = _batch_dict(batch, {"queued": len(jobs)})
+            created = _batch_dict(batch, {JobStatus.QUEUED: len(jobs)})
         return created, [entry["job"] for entry in batch.items]
 
     def get(self, batch_id: str, api_key_id: str | None = None) -> dict | None:
@@ -99,17 +99,17 @@ class BatchStore:
                 return 0
             batch.cancelled = True
             queued = session.scalars(
-                select(Job).where(Job.batch_id == batch_id, Job.status == "queued")
+                select(Job).where(Job.batch_id == batch_id, Job.status == JobStatus.QUEUED)
                 .with_for_update()
             ).all()
             for job in queued:
-                _set_status(job, "failed", error=CANCELLED, detail=CANCELLED)
+                _set_status(job, JobStatus.FAILED, error=CANCELLED, detail=CANCELLED)
             return len(queued)
 
     def failed_jobs(self, batch_id: str) -> list[str]:
         with self.db.session() as session:
             return list(session.scalars(
-                select(Job.id).where(Job.batch_id == batch_id, Job.status == "failed")
+                select(Job.id).where(Job.batch_id == batch_id, Job.status == JobStatus.FAILED)
                 .order_by(Job.created_at, Job.id)
             ))
 
@@ -121,10 +121,10 @@ class BatchStore:
             return []
         with self.db.session() as session:
             jobs = session.scalars(
-                select(Job).where(Job.id.in_(ids), Job.status == "failed").with_for_update()
+                select(Job).where(Job.id.in_(ids), Job.status == JobStatus.FAILED).with_for_update()
             ).all()
             for job in jobs:
-                _set_status(job, "queued", error=None, detail=RETRY_DETAIL)
+                _set_status(job, JobStatus.QUEUED, error=None, detail=RETRY_DETAIL)
             return [job.id for job in jobs]
 
 
@@ -133,7 +133,7 @@ def _job(api_key_id, item: dict, targets, source_language, fmt, engine) -> Job:
         api_key_id=api_key_id, text=item["text"], targets=list(targets),
         source_language=source_language, fmt=fmt, engine=engine, queue=BATCH_QUEUE,
     )
-    job.events.append(JobEvent(status="queued"))
+    job.events.append(JobEvent(status=JobStatus.QUEUED))
     return job
 
 
@@ -151,7 +151,7 @@ def _set_status(job: Job, status: str, error: str | None, detail: str) -> None:
 
 def _batch_dict(batch: Batch, counts: dict[str, int]) -> dict:
     counts = {status: counts.get(status, 0) for status in JOB_STATUSES}
-    finished = counts["done"] + counts["failed"]
+    finished = counts[JobStatus.DONE] + counts[JobStatus.FAILED]
     return {
         "id": batch.id,
         "name": batch.name,
@@ -168,9 +168,9 @@ def _batch_dict(batch: Batch, counts: dict[str, int]) -> dict:
 def _result(index: int, entry: dict, job: Job | None) -> dict:
     record = {"index": index, "id": entry["id"], "job_id": entry["job"]}
     if job is None:
-        return {**record, "status": "failed", "error": "the job no longer exists"}
+        return {**record, "status": JobStatus.FAILED, "error": "the job no longer exists"}
     record["status"] = job.status
-    if job.status == "done" and job.normalized is not None:
+    if job.status == JobStatus.DONE and job.normalized is not None:
         record["result"] = _document(job)
     elif job.error:
         record["error"] = job.error

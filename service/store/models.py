@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from ..domain import JOB_STATUSES, ROLES  # noqa: E402,F401  (the columns' allowed values)
+from ..domain import JOB_STATUSES, ROLES, JobStatus, Queue  # noqa: F401  (allowed values)
 
 
 def now() -> datetime:
@@ -68,8 +68,8 @@ class Job(Base):
     __tablename__ = "jobs"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
-    queue: Mapped[str] = mapped_column(String(16), default="interactive")  # or batch
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED, index=True)
+    queue: Mapped[str] = mapped_column(String(16), default=Queue.INTERACTIVE)  # or batch
     api_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), index=True)
     source_language: Mapped[str] = mapped_column(String(16), default="auto")
     targets: Mapped[list] = mapped_column(JSON)

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..core.glossary import Entry, parse_entry, read_collections, variants_from_data
+from ..domain import JobStatus, Queue
 from .db import Database
 from .models import (
     ApiKey,
@@ -101,7 +102,7 @@ class JobStore:
         engine: str | None = None,
         callback_url: str | None = None,
         idempotency_key: str | None = None,
-        queue: str = "interactive",
+        queue: str = Queue.INTERACTIVE,
     ) -> tuple[dict, bool]:
         """Create a queued job; with an Idempotency-Key seen before, return that job instead.
 
@@ -121,7 +122,7 @@ class JobStore:
             source_language=source_language, fmt=fmt, engine=engine, callback_url=callback_url,
             idempotency_key=idempotency_key, request_hash=digest, queue=queue,
         )
-        job.events.append(JobEvent(status="queued"))
+        job.events.append(JobEvent(status=JobStatus.QUEUED))
         try:
             with self.db.session() as session:
                 session.add(job)
@@ -177,13 +178,13 @@ class JobStore:
         """Mark a job running; None when it is unknown or already finished (re-delivery)."""
         with self.db.session() as session:
             job = session.get(Job, job_id, with_for_update=True)
-            if job is None or job.status in ("done", "failed"):
+            if job is None or job.status in (JobStatus.DONE, JobStatus.FAILED):
                 return None
             job.attempts += 1
-            job.status = "running"
+            job.status = JobStatus.RUNNING
             job.updated_at = now()
             detail = f"attempt {job.attempts}" if job.attempts > 1 else ""
-            job.events.append(JobEvent(status="running", detail=detail))
+            job.events.append(JobEvent(status=JobStatus.RUNNING, detail=detail))
             return self._job_dict(job)
 
     def save_results(self, job_id: str, document: dict) -> None:
@@ -208,10 +209,10 @@ class JobStore:
             if job is None:
                 raise NotFound(job_id)
             if done:
-                job.status = "done"
+                job.status = JobStatus.DONE
                 job.error = None
                 job.updated_at = now()
-                job.events.append(JobEvent(status="done", detail=""))
+                job.events.append(JobEvent(status=JobStatus.DONE, detail=""))
             job.normalized = {
                 "source_language": document["source_language"],
                 "normalized": document["normalized"],
@@ -226,13 +227,13 @@ class JobStore:
                     row.version = version
 
     def finish(self, job_id: str) -> None:
-        self._set(job_id, "done")
+        self._set(job_id, JobStatus.DONE)
 
     def fail(self, job_id: str, error: str) -> None:
-        self._set(job_id, "failed", error=error)
+        self._set(job_id, JobStatus.FAILED, error=error)
 
     def note_retry(self, job_id: str, detail: str) -> None:
-        self._set(job_id, "queued", detail=f"retry: {detail}")
+        self._set(job_id, JobStatus.QUEUED, detail=f"retry: {detail}")
 
     def _set(self, job_id: str, status: str, error: str | None = None, detail: str = "") -> None:
         with self.db.session() as session:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from ..domain import job_view
+from ..domain import JobStatus, job_view
 from ..webhooks import Delivery, post
 from .ports import Jobs, Keys, WebhookAttempts
 
@@ -38,7 +38,7 @@ def send_job_webhook(
     if not secret:
         log.record(job_id, attempt, url, None, "the job's API key has no webhook secret", False)
         return None
-    document = jobs.document(job_id) if job["status"] == "done" else None
+    document = jobs.document(job_id) if job["status"] == JobStatus.DONE else None
     delivery = send(url, job_body(job, document), secret)
     log.record(job_id, attempt, url, delivery.status_code, delivery.error, delivery.delivered)
     return delivery
