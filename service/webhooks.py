@@ -12,7 +12,9 @@ The receiver checks a delivery like this (the scheme Stripe and GitHub use):
 
 `verify_signature` below does exactly this and is what the tests use. A delivery is retried
 with exponential backoff while the receiver fails (any status but 2xx, a timeout, a refused
-connection); every attempt is recorded with its status code or error.
+connection); every attempt is recorded with its status code or error. A destination that is
+not a public address (service.netguard; Settings.webhook_allow_networks lifts that) is refused
+before anything is sent, and not retried.
 """
 
 from __future__ import annotations
@@ -20,15 +22,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import ipaddress
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from .netguard import CallbackURLRefused, IPAddress, check_callback_url, refusal_reason
 
 SIGNATURE_HEADER = "X-Audarma-Signature"
 USER_AGENT = "audarma-webhooks/1"
 TIMEOUT_SECONDS = 10.0
 SIGNATURE_TOLERANCE_SECONDS = 300
+MAX_RESPONSE_BYTES = 64 * 1024
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -64,44 +71,139 @@ def _digest(secret: str, body: bytes, timestamp: int) -> str:
 
 @dataclass(frozen=True)
 class Delivery:
-    """What one POST attempt came to: a status code, or the error that prevented one."""
+    """What one POST attempt came to: a status code, or the error that prevented one.
+
+    `permanent` marks an attempt that no retry can change (the destination is refused), so the
+    task gives up at once.
+    """
 
     status_code: int | None
     error: str | None
+    permanent: bool = False
 
     @property
     def delivered(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def post(url: str, body: bytes, secret: str, timeout: float = TIMEOUT_SECONDS) -> Delivery:
-    """POST `body` (JSON) to `url`, signed now; never raises for network or HTTP failures."""
+Resolver = Callable[[str, int], list[IPAddress]]
+
+
+def resolve(host: str, port: int) -> list[IPAddress]:
+    """Every address `host` resolves to for a TCP connection, in the resolver's order."""
+    found: list[IPAddress] = []
+    for *_, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        address = ipaddress.ip_address(sockaddr[0])
+        if address not in found:
+            found.append(address)
+    return found
+
+
+def post(
+    url: str,
+    body: bytes,
+    secret: str,
+    timeout: float = TIMEOUT_SECONDS,
+    *,
+    allow: Iterable[str] = (),
+    resolver: Resolver = resolve,
+    tls: ssl.SSLContext | None = None,
+) -> Delivery:
+    """POST `body` (JSON) to `url`, signed now; never raises for network or HTTP failures.
+
+    The URL is checked again (service.netguard) and its host resolved once here: if any address
+    is not public (nor in `allow`), nothing is sent. The connection then goes to an address
+    that was checked, never to a second lookup of the name, which a rebinding DNS server could
+    answer differently; the Host header and, for https, the certificate check use the name.
+    Redirects are not followed: a 3xx is a failed attempt (following it would turn the POST
+    into a GET, or send the signed body to a host the key owner never named).
+    """
+    allow = tuple(allow)
+    try:
+        target = check_callback_url(url, allow)
+    except CallbackURLRefused as exc:
+        return Delivery(None, f"refused: {exc}", permanent=True)
+    if target.address is not None:
+        addresses: list[IPAddress] = [target.address]
+    else:
+        try:
+            addresses = resolver(target.host, target.port)
+        except (OSError, UnicodeError) as exc:
+            return Delivery(None, f"cannot connect: cannot resolve {target.host!r}: {exc}")
+        if not addresses:
+            return Delivery(None, f"cannot connect: {target.host!r} resolved to no address")
+        for address in addresses:
+            reason = refusal_reason(address, allow)
+            if reason is not None:
+                return Delivery(
+                    None,
+                    f"refused: {target.host!r} resolves to {address}, {reason}; webhooks "
+                    "are sent only to public addresses",
+                    permanent=True,
+                )
     headers = {
+        "Host": target.host_header,
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": USER_AGENT,
         SIGNATURE_HEADER: sign(secret, body, int(time.time())),
     }
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    if target.scheme == "https" and tls is None:
+        tls = ssl.create_default_context()
+    connection = _PinnedConnection(target.host, target.port, addresses, timeout,
+                                   tls if target.scheme == "https" else None)
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return Delivery(response.status, None)
-    except urllib.error.HTTPError as exc:
-        return Delivery(exc.code, f"HTTP {exc.code} {exc.reason}")
-    except urllib.error.URLError as exc:
-        return Delivery(None, f"cannot connect: {exc.reason}")
+        connection.request("POST", target.path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(MAX_RESPONSE_BYTES)  # the answer is not used; read a little, then close
     except TimeoutError:
         return Delivery(None, f"no answer within {timeout:g}s")
-    except (OSError, http.client.HTTPException, ValueError) as exc:
-        # ValueError: a URL urllib cannot use; the rest: the connection broke mid-answer.
+    except ssl.SSLError as exc:  # includes a certificate that is not for the host's name
+        return Delivery(None, f"cannot connect: TLS: {exc}")
+    except _ConnectFailed as exc:
+        return Delivery(None, f"cannot connect: {exc.__cause__}")
+    except (OSError, http.client.HTTPException) as exc:  # the connection broke mid-answer
         return Delivery(None, f"{type(exc).__name__}: {exc}")
+    finally:
+        connection.close()
+    if 200 <= response.status < 300:
+        return Delivery(response.status, None)
+    return Delivery(response.status, f"HTTP {response.status} {response.reason}")
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is reported as a failed attempt: following it would turn the POST into a GET
-    (301/302/303) or send the signed body to a host the key owner never named."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+class _ConnectFailed(OSError):
+    """No checked address accepted a connection (the cause is the last address's error)."""
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
+class _PinnedConnection(http.client.HTTPConnection):
+    """An HTTP(S) connection to addresses already checked, whatever the name resolves to now.
+
+    http.client would look the name up again when connecting; this connects to the checked
+    addresses in turn and wraps the socket in TLS with the name as SNI and for the certificate
+    check (the context checks hostnames, as ssl.create_default_context() does).
+    """
+
+    def __init__(self, host: str, port: int, addresses: list[IPAddress], timeout: float,
+                 tls: ssl.SSLContext | None) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.addresses = addresses
+        self.tls = tls
+        self.connected_to: IPAddress | None = None
+
+    def connect(self) -> None:
+        error: OSError | None = None
+        for address in self.addresses:
+            try:
+                sock = socket.create_connection((str(address), self.port), self.timeout)
+            except OSError as exc:  # refused, unreachable, timed out: try the next address
+                error = exc
+                continue
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.tls is not None:
+                try:
+                    sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+                except BaseException:
+                    sock.close()
+                    raise
+            self.sock, self.connected_to = sock, address
+            return
+        raise _ConnectFailed(str(error)) from error

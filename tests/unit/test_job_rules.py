@@ -35,6 +35,8 @@ TOKAYEV = Entry(
 )  # fmt: skip
 # An empty glossary cannot be scanned yet (NameIndex of no names): every fake has one entry.
 ASTANA = Entry(id="astana", type="place", names={"en": "Astana", "ru": "Астана"})
+# Receivers in these tests listen on loopback, which webhooks may reach only when allowed.
+LOOPBACK = ("127.0.0.0/8",)
 
 
 class FakeGlossary:
@@ -183,12 +185,13 @@ def test_run_job_stores_results_and_records_candidates():
     assert candidates.recorded == [("j1", "en", ["Kassym-Zhomart Tokayev"])]
 
 
-def test_a_done_job_with_a_callback_names_its_webhook_queue_from_the_claim():
+def test_a_done_job_with_a_callback_sends_its_webhook_to_the_webhooks_queue():
+    # Never the job's own queue: a receiver that hangs must not hold a localization worker.
     jobs = FakeJobs(job(callback_url="http://127.0.0.1:9/hook", queue="batch"))
 
     outcome = run_job("j1", jobs, FakeGlossary([ASTANA]), cache(), FakeCandidates())
 
-    assert outcome == JobOutcome(DONE, "batch")
+    assert outcome == JobOutcome(DONE, "webhooks")
 
 
 def test_run_job_skips_a_finished_job():
@@ -281,7 +284,8 @@ def test_a_redirect_is_a_failed_delivery_not_followed():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        delivery = post(f"http://127.0.0.1:{server.server_address[1]}/hook", b"{}", "s3cret")
+        delivery = post(f"http://127.0.0.1:{server.server_address[1]}/hook", b"{}", "s3cret",
+                        allow=LOOPBACK)
     finally:
         server.shutdown()
         server.server_close()
@@ -291,6 +295,6 @@ def test_a_redirect_is_a_failed_delivery_not_followed():
 
 
 def test_an_unreachable_receiver_is_a_failed_delivery():
-    delivery = post("http://127.0.0.1:9/hook", b"{}", "s3cret", timeout=2)
+    delivery = post("http://127.0.0.1:9/hook", b"{}", "s3cret", timeout=2, allow=LOOPBACK)
     assert delivery.status_code is None and not delivery.delivered
     assert delivery.error.startswith("cannot connect")
