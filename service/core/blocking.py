@@ -27,13 +27,19 @@ POOL_BUDGET = 200  # candidates scored per fuzzy lookup, at most (about)
 class Probe:
     """The posting lists around one skeleton, computed tier by tier as they are needed."""
 
-    def __init__(self, blocks: Blocks, skeleton: str):
+    def __init__(self, blocks: Blocks, skeleton: str, longest: int | None = None):
         self.blocks = blocks
         self.skeleton = skeleton
         self._tiers: list[set[str]] | None = None
+        # The longest key in `blocks`: a skeleton more than one letter longer has no key within
+        # the tiers' edits, and its neighbours (thousands, for a long run of capitalized junk)
+        # need not be spelt out.
+        self.longest = longest
 
     def tier(self, n: int) -> list[Postings]:
         if len(self.skeleton) < 2:
+            return []
+        if self.longest is not None and len(self.skeleton) - 1 > self.longest:
             return []
         if n == 0:
             keys = {self.skeleton}
@@ -121,6 +127,10 @@ def _neighbours(skel: str) -> list[set[str]]:
 
 def as_postings(block: Block) -> Postings:
     return (block,) if isinstance(block, int) else block
+
+
+def longest_key(blocks: Blocks) -> int:
+    return max(map(len, blocks), default=0)
 
 
 def union(postings: list[Postings]) -> set[int]:

@@ -157,6 +157,11 @@ _CAP_RUN = re.compile(
     rf"(?:[ \t\u00a0]+[{_UPPER}][\w'’]*(?:-[\w'’]+)*)*"  # and the capitalized words after it
 )
 _TOKEN = re.compile(r"[^\s]+")
+# Bounds that keep junk linear: no name word is this long (a longer "word" is a URL, a hash or
+# a paste gone wrong and is never looked up), and no glossary name has more words than this
+# (a longer capitalized run is looked up in pieces of this many words).
+MAX_NAME_TOKEN = 100
+MAX_NAME_WORDS = 12
 _WORD = re.compile(r"[^\W\d_][\w'’]*")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zà-öø-ÿа-яёәғқңөұүһі][\w'’]*")
 _CAP_WORD = re.compile(rf"(?<![\w'’-])[{_UPPER}][\w'’]*")
@@ -794,7 +799,7 @@ class _Article:
         resume = 0
         window_lengths = self.index.window_lengths
         for match in _CAP_WORD.finditer(self.text):
-            if match.start() < resume:
+            if match.start() < resume or match.end() - match.start() > MAX_NAME_TOKEN:
                 continue
             lengths = window_lengths(match.group())
             if lengths:
@@ -861,6 +866,8 @@ class _Article:
             if " " not in word and "\u00a0" not in word and "\t" not in word:
                 # One word, the commonest run by far: a sentence opener written in lower case
                 # elsewhere, a title, or a word already linked needs no more work.
+                if end - start > MAX_NAME_TOKEN:
+                    continue
                 low = word.lower()
                 if low in _NOT_NAMES or covered.find(1, start, end) != -1:
                     continue
@@ -872,7 +879,8 @@ class _Article:
                 self._link_segment(piece_start, piece_end, cache)
 
     def _segments(self, start: int, end: int) -> Iterable[tuple[int, int]]:
-        """Name-like pieces of a capitalized run: uncovered, with title words removed."""
+        """Name-like pieces of a capitalized run: uncovered, with title words and overlong
+        words removed, at most MAX_NAME_WORDS words each."""
         piece: list[tuple[int, int]] = []
         tokens = list(_TOKEN.finditer(self.text, start, end))
         headline = len(tokens) >= 3  # title case runs on: "Tokaiev Opens Parliament Session"
@@ -880,7 +888,8 @@ class _Article:
             t_start, t_end = tok.start(), tok.end()
             word = tok.group().strip("'’")
             if (
-                self._is_covered(t_start, t_end)
+                t_end - t_start > MAX_NAME_TOKEN
+                or self._is_covered(t_start, t_end)
                 or word.lower() in _NOT_NAMES
                 or (headline and self._headline_word(word))
             ):
@@ -888,6 +897,9 @@ class _Article:
                     yield piece[0][0], piece[-1][1]
                 piece = []
                 continue
+            if len(piece) == MAX_NAME_WORDS:
+                yield piece[0][0], piece[-1][1]
+                piece = []
             piece.append((t_start, t_end))
         if piece:
             yield piece[0][0], piece[-1][1]
@@ -908,9 +920,20 @@ class _Article:
     def _is_covered(self, start: int, end: int) -> bool:
         return self.covered.find(1, start, end) != -1
 
-    def _link_segment(
-        self, start: int, end: int, cache: dict, after_a_name: bool = False
-    ) -> None:
+    def _link_segment(self, start: int, end: int, cache: dict) -> None:
+        """Look a capitalized piece up; while it finds nothing and its first word is an opener
+        or a title, look again without that word (a loop, so a long piece costs no stack)."""
+        after_a_name = False
+        while True:
+            cut = self._link_piece(start, end, cache, after_a_name)
+            if cut is None:
+                return
+            start, after_a_name = cut
+
+    def _link_piece(
+        self, start: int, end: int, cache: dict, after_a_name: bool
+    ) -> tuple[int, bool] | None:
+        """Link one piece; or where to look again, and whether a given name stood before."""
         self._span = (start, end)
         self._after_a_name = after_a_name
         surface = self.text[start:end]
@@ -919,7 +942,7 @@ class _Article:
                 surface = surface[: -len(suffix)]
                 end -= len(suffix)
         if len(surface) < 3:
-            return
+            return None
         tokens = surface.split()
         single = len(tokens) == 1
         # A capitalized word opening a sentence is usually an ordinary word ("Grain prices
@@ -927,11 +950,11 @@ class _Article:
         # commonest case by far, so it is ruled out first, before any folding.
         sentence_start = single and _sentence_start(self.text, start)
         if sentence_start and surface.lower() in self._lowercase_words():
-            return
+            return None
         if single and self._link_partial(start, end, surface):
-            return
+            return None
         if single and self._plural_of_a_name(surface):
-            return
+            return None
         found = self._cached_fuzzy(surface, tokens, cache, sentence_start)
         if not found and len(tokens) > 1 and self._not_a_given_name(start, tokens[0]):
             # "Later Ma Xingruy said", "КНР Си Цзинпин": the first word may be a sentence
@@ -943,10 +966,10 @@ class _Article:
             # among the people the article names, not in the whole glossary.
             first = tokens[0].lower()
             opener = first in _NOT_NAMES or first in self._lowercase_words() or tokens[0].isupper()
-            self._link_segment(cut, end, cache, after_a_name=not opener)
-            return
+            return cut, not opener
         if found:
             self._record_fuzzy(start, end, surface, found)
+        return None
 
     def _not_a_given_name(self, start: int, word: str) -> bool:
         return (

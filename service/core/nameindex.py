@@ -18,7 +18,7 @@ import ahocorasick
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .blocking import Blocks, Probe, gather, joined_key, post, post_with_deletions
+from .blocking import Blocks, Probe, gather, joined_key, longest_key, post, post_with_deletions
 from .folding import fold, phonetic, skeleton_of_phonetic
 from .glossary import Entry, Variant, variants_from_data
 from .inflect_ru import person_case_forms, person_forms, place_case_forms, place_forms
@@ -481,11 +481,23 @@ class NameIndex:
         common given name does not pull in thousands of people; the scorer checks the rest.
         """
         if len(tokens) == 1:
-            probes = [Probe(self.tail_blocks, skeleton_of_phonetic(tokens[0]))]
+            tails = self._longest_key("tail_blocks")
+            probes = [Probe(self.tail_blocks, skeleton_of_phonetic(tokens[0]), tails)]
         else:
-            probes = [Probe(self.blocks, skeleton_of_phonetic(t)) for t in tokens if len(t) >= 3]
-            probes.append(Probe(self.blocks, joined_key(tokens)))
+            longest = self._longest_key("blocks")
+            probes = [
+                Probe(self.blocks, skeleton_of_phonetic(t), longest) for t in tokens if len(t) >= 3
+            ]
+            probes.append(Probe(self.blocks, joined_key(tokens), longest))
         return gather(probes)
+
+    def _longest_key(self, name: str) -> int:
+        """The longest key of a block table (remembered with the other memos)."""
+        key = ("longest-key", name)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = longest_key(getattr(self, name))
+        return found
 
 
 

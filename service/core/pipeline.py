@@ -6,6 +6,7 @@ and translation engines as arguments and touches no files, network or database i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ from .locales import (
     parse_tag,
 )
 from .markup import mask_markup
-from .matching import NamePolicy, Normalized, normalize
+from .matching import MAX_NAME_TOKEN, NamePolicy, Normalized, normalize
 from .nameindex import NameIndex
 from .translate import EngineError, EngineRouter
 from .translate.enforce import Protected, html_markup, translate_protected
@@ -42,6 +43,9 @@ from .translit import is_chinese_name, transliterate_name
 # Scripts whose names cannot be made from Latin or Cyrillic letters by rule.
 _IDEOGRAPHIC = frozenset({"zh", "ja", "ko"})
 _CYRILLIC_LANGUAGES = frozenset({"ru", "kk", "uk", "be", "bg", "sr", "mk", "ky", "tg", "mn"})
+# A "word" no language has (a pasted hash, a URL, thousands of hyphen-joined pieces): kept as
+# written and never sent to an engine, which could spend minutes on it and still time out.
+_OVERLONG = re.compile(rf"\S{{{MAX_NAME_TOKEN + 1},}}")
 
 
 class LocalizeError(ValueError):
@@ -205,6 +209,10 @@ class _Context:
             else:
                 self._push_glossary(engine, target, warnings)
                 spans = self._protected(target, rendered)
+                overlong = self._overlong()
+                if overlong:
+                    spans.extend(overlong)
+                    warnings.append(_overlong_warning(self.normalized.text, overlong))
                 outcome = translate_protected(
                     normalized.text, spans, engine, source, goal, html=self.fmt == "html"
                 )
@@ -259,6 +267,17 @@ class _Context:
         except EngineError as exc:
             warnings.append(f"{exc}; translated without an engine glossary")
 
+    def _overlong(self) -> list[Protected]:
+        """Tokens longer than any word, kept verbatim (in HTML only those a reader sees)."""
+        text = self.normalized.text
+        visible = mask_markup(text) if self.fmt == "html" else text
+        # "markup" is the kind enforcement puts back byte for byte, unescaped.
+        return [
+            Protected(m.start(), m.end(), text[m.start() : m.end()], "an overlong token",
+                      "markup")
+            for m in _OVERLONG.finditer(visible)
+        ]
+
     def _no_engine(self, source: str, goal: str) -> str:
         if self.forced:
             return f"engine {self.forced!r} does not serve {source}->{goal}; the text is null"
@@ -289,6 +308,16 @@ class _Context:
             form = self._target_form(entry, target, surface, short)
             spans.append(Protected(start, end, form, f"name {surface!r}", "name"))
         return spans
+
+
+def _overlong_warning(text: str, spans: list[Protected]) -> str:
+    first = text[spans[0].start : spans[0].end]
+    count = "1 token" if len(spans) == 1 else f"{len(spans)} tokens"
+    return (
+        f"{count} longer than {MAX_NAME_TOKEN} characters (the first: {first[:20]!r}..., "
+        f"{len(first)} characters) left as written, untranslated: no word is that long, "
+        "check the copy"
+    )
 
 
 def _same_language_text(

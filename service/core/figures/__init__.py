@@ -5,7 +5,7 @@ Kazakh text, and write each one again the way a newsroom in the target locale pr
 from __future__ import annotations
 
 from ..locales import language_of
-from .amounts import amounts_cyrillic, amounts_en
+from .amounts import MAX_FIGURE_DIGITS, amounts_cyrillic, amounts_en
 from .dates import dates_en, dates_kazakh, dates_russian
 from .exclude import never_figures
 from .model import TIME_KINDS, Figure
@@ -61,6 +61,8 @@ def find_figures(text: str, language: str = "en", dateline_year: int | None = No
         )
     kept = []
     for figure in _widest(found):
+        if _too_large(figure):
+            continue
         # Only the text around a figure can make it a phone number or a tally.
         near = [(max(0, figure.start - 40), min(len(text), figure.end + 40))]
         hard, soft = never_figures(text, near)
@@ -68,6 +70,11 @@ def find_figures(text: str, language: str = "en", dateline_year: int | None = No
             continue
         kept.append(figure)
     return kept
+
+
+def _too_large(figure: Figure) -> bool:
+    # adjusted() is the power of ten of the leading digit: 10**24 has 25 digits.
+    return figure.amount is not None and figure.amount.adjusted() >= MAX_FIGURE_DIGITS
 
 
 def _touches(figure: Figure, spans: list[tuple[int, int]]) -> bool:

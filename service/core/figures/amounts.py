@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from .model import MONEY, NUMBER, PERCENT, POINTS, QUANTITY, Figure, amount_of
 from .scan import Windows, having, scan
 
 _GROUP_SPACE = "[ \u00a0\u202f]"
+# No news figure has more digits than this before the point ("$999 trillion" has 15); a number
+# scaled past it (24 digits and "trillion") is junk: left as written, never an error.
+MAX_FIGURE_DIGITS = 24
 NUMBER_EN = r"(?P<number>(?:\d{1,3}(?:,\d{3}){1,5}|\d{1,18})(?:\.\d{1,6})?)"
 NUMBER_CYR = rf"(?P<number>(?:\d{{1,3}}(?:{_GROUP_SPACE}\d{{3}}){{1,5}}|\d{{1,18}})(?:,\d{{1,6}})?)"
 
@@ -116,9 +119,12 @@ def amount_figure(
     if scale is None:
         table = SCALES_CYR if cyrillic else SCALES_EN
         scale = table[scale_word.lower()] if scale_word else 0
-    amount = mantissa.scaleb(scale)
-    if amount == amount.to_integral_value():
-        amount = amount.quantize(Decimal(1))  # 1.5E+9 -> 1500000000
+    # Wide enough for the largest number the patterns read (18 + 6 digits) times a trillion,
+    # so quantize never runs out of precision; find_figures drops what is too large.
+    with localcontext(prec=48):
+        amount = mantissa.scaleb(scale)
+        if amount == amount.to_integral_value():
+            amount = amount.quantize(Decimal(1))  # 1.5E+9 -> 1500000000
     return Figure(
         kind, match.start(), match.end(), match.group(),
         amount=amount, decimals=decimals, scale=scale, currency=currency, unit=unit,

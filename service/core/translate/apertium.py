@@ -47,17 +47,26 @@ _STREAM_SYNTAX = re.compile(r"([\\\[\]^$@/<>{}*])")
 # Placeholders are NOT: as superblanks they hide the subject from the tagger ("⟦1⟧ said" came
 # out "⟦1⟧ dicho"); as unknown words they read better ("⟦1⟧ dijo") and still come through
 # with -n. Should one ever be lost, the enforcement layer retranslates around it.
-_VERBATIM = re.compile(r"~|[\r\n]+")
+# A "word" longer than MAX_TOKEN_CHARS (a pasted hash, thousands of hyphen-joined pieces) is
+# sent as a superblank too: the analyser's time on one such token grows far faster than its
+# length and ends in a timeout; as a superblank it comes back as written. (The pipeline keeps
+# such tokens from the engines in the first place, with a warning; this is the engine's own
+# guard.)
+MAX_TOKEN_CHARS = 100
+_VERBATIM = re.compile(rf"~|[\r\n]+|\S{{{MAX_TOKEN_CHARS + 1},}}")
 # An empty superblank plus a newline superblank closes the request (as apertium-destxt does);
 # a request ending in a bare NUL is never flushed by the first stage.
 REQUEST_END = "[][\n]"
 _TOKEN_THEN_WORD = re.compile(r"(⟦\d+⟧)(\s+)(\w)")
 _SENTENCE_HEAD = re.compile(r"(?:^|[.!?…]\s)[\s(\"'«“‘]*(?:⟦\d+⟧\s*)*$")
+_HEAD_WINDOW = 400  # how far back a sentence opening before a placeholder is looked for
 _SPACE_RUN = re.compile(r" {2,}")
 _SENTENCE_GAP = re.compile(
     r"(?P<stop>[.!?])[\"'”’»)]*(?P<gap>\s+)(?=[\"'“‘«(¿¡]*(?P<next>⟦|[^\W\d_]))"
 )
 _LAST_WORD = re.compile(r"[\w.]*$")
+_SPACE = re.compile(r"\s")
+MAX_REQUEST_CHARS = 1500
 
 
 class PipelineFailure(Exception):
@@ -120,7 +129,7 @@ def encode_request(text: str) -> bytes:
     parts, pos = [], 0
     for match in _VERBATIM.finditer(text):
         parts.append(escape_stream(text[pos : match.start()]))
-        parts.append(f"[{match[0]}]")
+        parts.append(f"[{escape_stream(match[0])}]")
         pos = match.end()
     parts.append(escape_stream(text[pos:]))
     return ("".join(parts) + REQUEST_END + "\0").encode()
@@ -163,7 +172,32 @@ def split_sentences(text: str) -> list[tuple[str, str]]:
             start = gap.end("gap")
     if start < len(text):
         parts.append((text[start:], ""))
-    return parts
+    return [piece for sentence, gap in parts for piece in _bounded(sentence, gap)]
+
+
+def _bounded(sentence: str, gap: str) -> list[tuple[str, str]]:
+    """A sentence, or an overlong one cut at spaces into requests of at most
+    MAX_REQUEST_CHARS: one reply for 200 KB without a full stop would take longer than the
+    timeout allows, and be retried in vain; no real sentence is that long."""
+    if len(sentence) <= MAX_REQUEST_CHARS:
+        return [(sentence, gap)]
+    pieces: list[tuple[str, str]] = []
+    start = 0
+    while len(sentence) - start > MAX_REQUEST_CHARS:
+        cut = sentence.rfind(" ", start + 1, start + MAX_REQUEST_CHARS)
+        if cut <= start:
+            # One token fills the window: cut after it (encode_request makes it a superblank).
+            found = _SPACE.search(sentence, start + MAX_REQUEST_CHARS)
+            if found is None:
+                break
+            cut = found.start()
+        stop = cut
+        while stop < len(sentence) and sentence[stop].isspace():
+            stop += 1
+        pieces.append((sentence[start:cut], sentence[cut:stop]))
+        start = stop
+    pieces.append((sentence[start:], gap))
+    return pieces
 
 
 def _is_sentence_end(text: str, gap: re.Match) -> bool:
@@ -199,7 +233,11 @@ def restore_case_after_placeholders(source: str, translated: str) -> str:
 
     def fix(match: re.Match) -> str:
         token, gap, letter = match.groups()
-        opens_sentence = _SENTENCE_HEAD.search(translated, 0, match.start())
+        # Only the text just before matters; searching from 0 each time made a paragraph of
+        # thousands of placeholders quadratic.
+        opens_sentence = _SENTENCE_HEAD.search(
+            translated, max(0, match.start() - _HEAD_WINDOW), match.start()
+        )
         if token in lowercase_after and letter.isupper() and opens_sentence:
             return token + gap + letter.lower()
         return match[0]
