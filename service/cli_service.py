@@ -44,9 +44,9 @@ def serve(host: str, port: int) -> None:
 @click.command()
 @click.option(
     "--queues",
-    default="interactive,batch",
+    default="interactive,batch,webhooks",
     show_default=True,
-    help="Queues to consume, comma-separated: interactive, batch.",
+    help="Queues to consume, comma-separated: interactive, batch, webhooks.",
 )
 @click.option(
     "--concurrency",
@@ -60,7 +60,14 @@ def serve(host: str, port: int) -> None:
     show_default=True,
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
 )
-def worker(queues: str, concurrency: int | None, loglevel: str) -> None:
+@click.option(
+    "--pool",
+    type=click.Choice(["prefork", "threads", "solo"]),
+    default="prefork",
+    show_default=True,
+    help="prefork for localization; threads for the webhooks queue (network-bound).",
+)
+def worker(queues: str, concurrency: int | None, loglevel: str, pool: str) -> None:
     """Run a Celery worker for the given queues (production: AUDARMA_BROKER_URL=redis://...)."""
     from service.queueing import QUEUES
 
@@ -73,7 +80,7 @@ def worker(queues: str, concurrency: int | None, loglevel: str) -> None:
         )
     _settings()  # a bad variable is reported here, not as a traceback from inside Celery
     argv = ["-A", "workers.celery_app", "worker", "--queues", ",".join(names),
-            "--loglevel", loglevel]
+            "--loglevel", loglevel, "--pool", pool]
     if concurrency:
         argv += ["--concurrency", str(concurrency)]
     # Celery loads the worker entry point by name, as `celery -A workers.celery_app` does; the

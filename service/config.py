@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from .netguard import allow_networks
+
 PREFIX = "AUDARMA_"
 KNOWN_ENGINES = ("apertium", "argos", "libretranslate", "deepl")
 
@@ -43,13 +45,33 @@ class Settings:
     rate_limit_storage: str = "memory://"  # production: redis://...
     glossary_refresh_seconds: float = 2.0  # how stale a worker's glossary may get
     webhook_max_attempts: int = 5
-    webhook_timeout: float = 10.0  # seconds for one delivery attempt
+    webhook_timeout: float = 5.0  # seconds for one delivery attempt
+    # Networks a callback URL may reach although they are not public (service/netguard.py),
+    # e.g. "127.0.0.0/8,::1/128" for a receiver on this machine; empty: public addresses only.
+    webhook_allow_networks: tuple[str, ...] = ()
     # How long a verified API key is trusted without asking the database again.
     key_cache_seconds: float = 5.0
     # A message taken by a worker that dies (SIGKILL) comes back after this many seconds; it
     # must exceed the longest job including its retry waits.
     broker_visibility_timeout: float = 3600.0
     task_max_retries: int = 3
+    # Per job, in the worker: at the soft limit (seconds) the job fails with a clear error and
+    # is not retried; at the hard limit the pool process is killed. A pool process that has
+    # grown past worker_max_memory_per_child (KiB) is replaced after its current job.
+    # A 256 KB article (the size limit) into three languages takes about a minute on a quiet
+    # core and two under load (bench/pathological.py), so the soft limit leaves room for it.
+    task_soft_time_limit: float = 300.0
+    task_time_limit: float = 330.0
+    worker_max_memory_per_child: int = 1_000_000
+    # Leases (issue 10): a running job not finished within job_lease_seconds (more than the
+    # worker's hard time limit), or a queued one not started within queued_lease_seconds while
+    # its queue is empty, is taken back by the sweeper and queued again, at most job_max_sweeps
+    # times; then it fails. The sweeper runs every sweep_interval_seconds (Celery beat, or a
+    # thread in `audarma serve`).
+    job_lease_seconds: float = 420.0
+    queued_lease_seconds: float = 900.0
+    job_max_sweeps: int = 3
+    sweep_interval_seconds: float = 30.0
     # `audarma serve`: the API wakes the embedded worker after each enqueue (off: the worker
     # finds jobs by its 0.1 s poll alone, the behaviour before; kept to measure against).
     embedded_wake: bool = True
@@ -77,10 +99,27 @@ class Settings:
                 raise SettingsError(
                     f"{PREFIX}{name.upper()}={value!r}: use one of {', '.join(allowed)}"
                 )
+        if not 0 < settings.task_soft_time_limit < settings.task_time_limit:
+            raise SettingsError(
+                f"{PREFIX}TASK_SOFT_TIME_LIMIT={settings.task_soft_time_limit:g} must be above 0 "
+                f"and below {PREFIX}TASK_TIME_LIMIT={settings.task_time_limit:g}"
+            )
+        if settings.job_lease_seconds <= settings.task_time_limit:
+            # A lease shorter than a job may run would take back jobs still being worked on.
+            raise SettingsError(
+                f"{PREFIX}JOB_LEASE_SECONDS={settings.job_lease_seconds:g} must be above "
+                f"{PREFIX}TASK_TIME_LIMIT={settings.task_time_limit:g}"
+            )
+        if settings.worker_max_memory_per_child < 1:
+            raise SettingsError(f"{PREFIX}WORKER_MAX_MEMORY_PER_CHILD must be a positive KiB count")
         unknown = [e for e in settings.engines if e not in KNOWN_ENGINES]
         if unknown:
             known = ", ".join(KNOWN_ENGINES)
             raise SettingsError(f"{PREFIX}ENGINES names unknown engines {unknown}; known: {known}")
+        try:
+            allow_networks(settings.webhook_allow_networks)
+        except ValueError as exc:
+            raise SettingsError(f"{PREFIX}WEBHOOK_ALLOW_NETWORKS: {exc}") from None
         return settings
 
 

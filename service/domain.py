@@ -19,6 +19,7 @@ class JobStatus(StrEnum):
 class Queue(StrEnum):
     INTERACTIVE = "interactive"  # an editor waits for the answer
     BATCH = "batch"  # archives: never ahead of an editor
+    WEBHOOKS = "webhooks"  # deliveries: a slow receiver never holds a localization worker
 
 
 class Role(StrEnum):
@@ -34,7 +35,8 @@ DEFAULT_TARGETS = (
 )  # fmt: skip
 
 JOB_STATUSES = tuple(JobStatus)
-QUEUES = tuple(Queue)
+QUEUES = tuple(Queue)  # every broker queue
+JOB_QUEUES = (Queue.INTERACTIVE, Queue.BATCH)  # the queues a job may ask for
 ROLES = tuple(Role)
 
 

@@ -19,14 +19,16 @@ from celery.signals import setup_logging, worker_process_init, worker_process_sh
 from flask import Flask
 from kombu import Exchange
 from kombu import Queue as BrokerQueue
+from kombu.exceptions import ChannelError
 
-from service import embedded_broker
+from service import embedded_broker, redis_broker
 from service.config import Settings
 from service.domain import QUEUES, Queue
 
 INTERACTIVE, BATCH = Queue.INTERACTIVE, Queue.BATCH
 LOCALIZE_JOB = "audarma.localize_job"
 DELIVER_WEBHOOK = "audarma.deliver_webhook"
+SWEEP_JOBS = "audarma.sweep_jobs"
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -52,6 +54,7 @@ def celery_init_app(app: Flask) -> Celery:
         wake_embedded=settings.embedded_wake and embedded_broker.is_embedded(settings.broker_url),
     )
     services.broker_ping = partial(broker_ping, celery)
+    services.queue_size = partial(queue_size, celery)
     return celery
 
 
@@ -59,10 +62,17 @@ def celery_config(settings: Settings) -> dict:
     """Celery settings for audarma's workers and producers."""
     if settings.broker_url.startswith(("sqla+", "sqlalchemy+")):
         _speed_up_embedded_broker()
+    if settings.broker_url.startswith(("redis://", "rediss://")):
+        redis_broker.install()  # a worker that survives a Redis restart (see the module)
     return {
         "broker_url": settings.broker_url,
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": _transport_options(settings),
+        # Publishing during an outage: two quick retries, then the API records the job as not
+        # queued and answers 503 (the sweeper queues it later).
+        "task_publish_retry_policy": {
+            "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+        },
         # Job state and results live in SQL; nobody reads Celery results.
         "task_ignore_result": True,
         "result_backend": None,
@@ -71,6 +81,12 @@ def celery_config(settings: Settings) -> dict:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        # No article may hold a pool process for long: localize_job fails the job at the soft
+        # limit; the hard limit kills a process stuck where the soft one cannot reach (inside
+        # a C call), and a process grown too large is replaced after its job.
+        "task_soft_time_limit": settings.task_soft_time_limit,
+        "task_time_limit": settings.task_time_limit,
+        "worker_max_memory_per_child": settings.worker_max_memory_per_child,
         # A lost broker connection redelivers unacked messages anyway; stop the local copy.
         "worker_cancel_long_running_tasks_on_connection_loss": True,
         # Each job is sent to the queue stored on its row, its webhook to the same one, and a
@@ -80,6 +96,15 @@ def celery_config(settings: Settings) -> dict:
             BrokerQueue(str(name), Exchange(str(name)), routing_key=str(name)) for name in QUEUES
         ),
         "imports": ("workers.tasks",),
+        # The sweeper (service/usecases/sweep.py) under `celery beat`; a run that waited longer
+        # than one interval is dropped, the next one does the same work.
+        "beat_schedule": {
+            "sweep-jobs": {
+                "task": SWEEP_JOBS,
+                "schedule": settings.sweep_interval_seconds,
+                "options": {"queue": INTERACTIVE, "expires": settings.sweep_interval_seconds},
+            },
+        },
     }
 
 
@@ -90,7 +115,10 @@ def _transport_options(settings: Settings) -> dict:
         # An unacked message (its worker was killed) is delivered again after this long; it
         # must exceed the longest task plus its retry countdown, or a running job is duplicated.
         "visibility_timeout": _visibility_timeout(settings),
-        "socket_connect_timeout": 5,
+        # A Redis that is down or hung (SIGSTOP) costs a submission about two seconds and a
+        # 503, not a request that hangs: connect and each command give up after these.
+        "socket_connect_timeout": 1,
+        "socket_timeout": 2,
     }
 
 
@@ -118,6 +146,18 @@ def broker_ping(celery: Celery) -> None:
     """Raise when the broker does not answer (GET /readyz)."""
     with celery.connection_for_write() as connection:
         connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
+
+
+def queue_size(celery: Celery, queue: str) -> int:
+    """Messages waiting in `queue` (not those a worker has taken); raises when the broker does
+    not answer."""
+    with celery.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
+        try:
+            declared = connection.default_channel.queue_declare(queue=queue, passive=True)
+        except ChannelError:
+            return 0  # Redis drops the key of an empty list: no such queue is an empty queue
+        return int(declared.message_count)
 
 
 def bind_worker_process_signals(flask_app: Flask) -> None:

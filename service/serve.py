@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import _thread
 import ctypes
+import logging
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from werkzeug.serving import make_server
 
@@ -24,6 +26,8 @@ from .config import Settings
 from .domain import Role
 from .store.db import Database
 from .store.repositories import GlossaryStore, KeyStore
+
+log = logging.getLogger(__name__)
 
 WORKER_STOP_SECONDS = 15.0
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -51,17 +55,26 @@ def prepare(settings: Settings) -> Prepared:
     return Prepared(seeded, editor_key)
 
 
-def worker_command() -> list[str]:
-    """The embedded worker: both queues, one task at a time, no pool process to manage."""
+def worker_command(queues: str = "interactive,batch", pool: str = "solo",
+                   concurrency: int = 1) -> list[str]:
+    """An embedded worker. The default localizes (both job queues, one task at a time, no pool
+    process to manage); webhooks get a worker of their own (WEBHOOK_WORKER), so a receiver that
+    hangs never holds a localization."""
     return [
         sys.executable, "-m", "celery", "-A", "workers.celery_app", "--quiet", "worker",
-        "--queues", "interactive,batch", "--concurrency", "1", "--pool", "solo",
+        "--queues", queues, "--concurrency", str(concurrency), "--pool", pool,
+        "--hostname", f"{queues.replace(',', '-')}@%h",
         "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
 
 
-def start_worker(settings: Settings) -> subprocess.Popen:
-    """Start the embedded worker with this process's database and broker."""
+# Deliveries wait on the network, not the CPU: threads, several at once.
+WEBHOOK_WORKER = {"queues": "webhooks", "pool": "threads", "concurrency": 4}
+
+
+def start_worker(settings: Settings, **command: Any) -> subprocess.Popen:
+    """Start an embedded worker (worker_command(**command)) with this process's database and
+    broker."""
     env = {
         **os.environ,
         "AUDARMA_DATABASE_URL": settings.database_url,
@@ -69,7 +82,7 @@ def start_worker(settings: Settings) -> subprocess.Popen:
     }
     # A session of its own: Ctrl-C reaches only `serve`, which then stops the worker in order.
     return subprocess.Popen(
-        worker_command(), env=env, start_new_session=True, preexec_fn=_die_with_parent
+        worker_command(**command), env=env, start_new_session=True, preexec_fn=_die_with_parent
     )
 
 
@@ -99,16 +112,20 @@ def serve(
     app = create_app(settings)
     server = make_server(host, port, app, threaded=True)
     worker = start_worker(settings)
+    webhooks = start_worker(settings, **WEBHOOK_WORKER)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         _announce(echo, f"http://{_display_host(host)}:{server.server_port}", prepared)
         _watch(worker, stopping, echo)
+        _watch(webhooks, stopping, echo)
+        start_sweeper(app.extensions["audarma"], stopping)
         server.serve_forever()  # returns on Ctrl-C or SIGTERM: werkzeug takes the interrupt
     finally:
         stopping.set()
         echo("stopping: the embedded worker finishes its current task first")
         server.server_close()
+        stop_worker(webhooks)
         stop_worker(worker)
 
 
@@ -146,6 +163,27 @@ def _watch(worker: subprocess.Popen, stopping: threading.Event, echo) -> None:
             _thread.interrupt_main()
 
     threading.Thread(target=wait, name="worker-watch", daemon=True).start()
+
+
+def start_sweeper(services, stopping: threading.Event) -> threading.Thread:
+    """The sweeper as a thread (production runs it under `celery beat`): at start, then every
+    sweep_interval_seconds, jobs whose lease ran out are queued again. After `serve` was killed
+    with its worker, the job that was running is taken back once its lease has passed."""
+    from .domain import QUEUES
+    from .usecases.sweep import sweep
+
+    def run() -> None:
+        while not stopping.is_set():
+            try:
+                sweep(services.jobs, services.enqueue, QUEUES, services.queue_size)
+            except Exception:
+                log.exception("sweep failed; trying again in %g s",
+                              services.settings.sweep_interval_seconds)
+            stopping.wait(services.settings.sweep_interval_seconds)
+
+    thread = threading.Thread(target=run, name="sweeper", daemon=True)
+    thread.start()
+    return thread
 
 
 def _interrupt(signum: int, frame: object) -> None:

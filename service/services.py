@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .store.db import Database
-from .store.repositories import CandidateStore, GlossaryStore, JobStore, KeyStore
+from .store.repositories import CandidateStore, GlossaryStore, JobStore, KeyStore, Leases
 
 if TYPE_CHECKING:
     from .store.batches import BatchStore
@@ -32,6 +32,9 @@ class Services:
     enqueue: Enqueue
     # Raises when the broker does not answer (GET /readyz); None without a broker.
     broker_ping: Callable[[], None] | None = None
+    # Messages waiting in a broker queue (the sweeper leaves a busy queue's backlog alone);
+    # None without a broker.
+    queue_size: Callable[[str], int] | None = None
     # Set by the API's init: the rate limiter and the request metrics.
     limiter: Any = None
     metrics: Any = None
@@ -40,10 +43,16 @@ class Services:
     def on(cls, settings: Settings, db: Database, enqueue: Enqueue) -> Services:
         """Every store over one database."""
         return cls(
-            settings=settings, db=db, jobs=JobStore(db), glossary=GlossaryStore(db),
+            settings=settings, db=db, jobs=JobStore(db, leases_of(settings)),
+            glossary=GlossaryStore(db),
             keys=KeyStore(db, settings.key_cache_seconds), candidates=CandidateStore(db),
             enqueue=enqueue,
         )
+
+
+def leases_of(settings: Settings) -> Leases:
+    return Leases(queued=settings.queued_lease_seconds, running=settings.job_lease_seconds,
+                  max_sweeps=settings.job_max_sweeps)
 
 
 if TYPE_CHECKING:

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from functools import partial
 
 from celery import shared_task
+from celery.exceptions import Reject, SoftTimeLimitExceeded
 from flask import current_app
 
 from service.config import Settings
 from service.core.figures import load_house_styles
 from service.core.matching import NamePolicy
+from service.domain import QUEUES
 from service.engines import build_engines
-from service.queueing import DELIVER_WEBHOOK, LOCALIZE_JOB
+from service.queueing import DELIVER_WEBHOOK, LOCALIZE_JOB, SWEEP_JOBS
 from service.services import Services
 from service.store.db import StoreUnavailable
 from service.store.repositories import WebhookLog
@@ -29,6 +31,7 @@ from service.usecases.run import (
     retry_or_fail,
     run_job,
 )
+from service.usecases.sweep import sweep
 from service.webhooks import post
 
 log = logging.getLogger(__name__)
@@ -38,25 +41,33 @@ _BUILD_LOCK = threading.Lock()
 @dataclass
 class WorkerServices:
     """What tasks need besides the app's stores: engines and the compiled glossary, built once
-    per worker process (after the fork) and kept on the Flask app."""
+    per worker process (after the fork), on the first job, and kept on the Flask app. A worker
+    that only delivers webhooks never builds them."""
 
     settings: Settings
     services: Services
-    localizers: LocalizerCache
     webhook_log: WebhookLog
+    _localizers: LocalizerCache | None = None
 
     @classmethod
     def build(cls, services: Services) -> WorkerServices:
-        settings = services.settings
-        localizers = LocalizerCache(
-            build_engines(settings), load_house_styles(desk=settings.styles_path or None),
-            settings.glossary_refresh_seconds,
-            policy=NamePolicy(former=settings.former_names, exonym=settings.exonyms),
-        )
-        return cls(settings, services, localizers, WebhookLog(services.db))
+        return cls(services.settings, services, WebhookLog(services.db))
+
+    @property
+    def localizers(self) -> LocalizerCache:
+        with _BUILD_LOCK:
+            if self._localizers is None:
+                settings = self.settings
+                self._localizers = LocalizerCache(
+                    build_engines(settings), load_house_styles(desk=settings.styles_path or None),
+                    settings.glossary_refresh_seconds,
+                    policy=NamePolicy(former=settings.former_names, exonym=settings.exonyms),
+                )
+            return self._localizers
 
     def close(self) -> None:
-        self.localizers.close()
+        if self._localizers is not None:
+            self._localizers.close()
 
 
 def worker_services() -> WorkerServices:
@@ -74,7 +85,8 @@ def localize_job(self, job_id: str) -> str:
     stores = worker.services
     try:
         outcome = run_job(
-            job_id, stores.jobs, stores.glossary, worker.localizers, stores.candidates
+            job_id, stores.jobs, stores.glossary, worker.localizers, stores.candidates,
+            interrupts=(SoftTimeLimitExceeded,),
         )
     except TransientJobError as exc:
         delay = retry_or_fail(
@@ -83,15 +95,31 @@ def localize_job(self, job_id: str) -> str:
         if delay is None:
             return "failed"
         raise self.retry(exc=exc, countdown=delay) from exc
+    except SoftTimeLimitExceeded:
+        # An article that takes this long would take as long again: fail it, never retry.
+        limit = worker.settings.task_soft_time_limit
+        stores.jobs.fail(job_id, time_limit_error(limit))
+        log.warning("job %s: failed: over the %g s time limit", job_id, limit)
+        return "failed"
     except StoreUnavailable as exc:
         # The database itself is unreachable: nothing can be recorded, so just try later.
         if self.request.retries >= worker.settings.task_max_retries:
-            raise
+            # Not acknowledged as done: the message is dropped, and the job, still queued or
+            # running in the database with its lease, is the sweeper's to queue again.
+            log.warning("job %s: the database is still down; left to the sweeper", job_id)
+            raise Reject(exc, requeue=False) from exc
         raise self.retry(exc=exc, countdown=TASK_BACKOFF.delay(self.request.retries + 1)) from exc
     if outcome.webhook_queue is not None:
         # Queued, never awaited: the webhook's retries must not hold this worker.
         deliver_webhook.apply_async((job_id,), queue=outcome.webhook_queue)
     return outcome.status
+
+
+def time_limit_error(seconds: float) -> str:
+    return (
+        f"took longer than {seconds:g} s; the article was not localized. Split it or remove "
+        "what is not copy (pasted data, long lists), then submit it again"
+    )
 
 
 @shared_task(bind=True, name=DELIVER_WEBHOOK, acks_late=True, max_retries=None)
@@ -101,13 +129,17 @@ def deliver_webhook(self, job_id: str) -> str:
     attempt = self.request.retries + 1
     delivery = send_job_webhook(
         job_id, attempt, worker.services.jobs, worker.services.keys, worker.webhook_log,
-        send=partial(post, timeout=worker.settings.webhook_timeout),
+        send=partial(post, timeout=worker.settings.webhook_timeout,
+                     allow=worker.settings.webhook_allow_networks),
     )
     if delivery is None:
         return "nothing to send"
     if delivery.delivered:
         log.info("job %s: webhook delivered (attempt %d)", job_id, attempt)
         return "delivered"
+    if delivery.permanent:  # a refused destination stays refused: retrying cannot help
+        log.warning("job %s: webhook not sent: %s", job_id, delivery.error)
+        return "refused"
     # The error, never the URL: a callback URL may carry credentials.
     log.info("job %s: webhook attempt %d failed: %s", job_id, attempt,
              delivery.error or f"HTTP {delivery.status_code}")
@@ -117,3 +149,11 @@ def deliver_webhook(self, job_id: str) -> str:
         )
         return "given up"
     raise self.retry(countdown=WEBHOOK_BACKOFF.delay(attempt))
+
+
+@shared_task(name=SWEEP_JOBS, ignore_result=True)
+def sweep_jobs() -> str:
+    """Queue again (or fail) the jobs whose lease ran out; `celery beat` sends this."""
+    services = current_app.extensions["audarma"]
+    report = sweep(services.jobs, services.enqueue, QUEUES, services.queue_size)
+    return f"{len(report.requeued)} queued again, {len(report.failed)} failed"

@@ -7,6 +7,7 @@ ordinary jobs with `batch_id` set, so workers run them exactly like single submi
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -14,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from ..domain import JOB_STATUSES, JobStatus, Queue
 from .db import Database
 from .models import Batch, Job, JobEvent, now
-from .repositories import _iso
+from .repositories import Leases, _iso
 
 BATCH_QUEUE = Queue.BATCH
 CANCELLED = "cancelled"  # the error of a job its batch's cancel took off the queue
@@ -23,8 +24,9 @@ _CHUNK = 200  # jobs read per query when streaming results
 
 
 class BatchStore:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, leases: Leases | None = None):
         self.db = db
+        self.leases = leases or Leases()
 
     def create(
         self,
@@ -46,6 +48,9 @@ class BatchStore:
             _job(api_key_id, item, targets, source_language, item.get("fmt", fmt), engine)
             for item in items
         ]
+        lease = now() + timedelta(seconds=self.leases.queued)
+        for job in jobs:
+            job.lease_until = lease
         with self.db.session() as session:
             session.add(batch)
             session.flush()
@@ -123,8 +128,10 @@ class BatchStore:
             jobs = session.scalars(
                 select(Job).where(Job.id.in_(ids), Job.status == JobStatus.FAILED).with_for_update()
             ).all()
+            lease = now() + timedelta(seconds=self.leases.queued)
             for job in jobs:
                 _set_status(job, JobStatus.QUEUED, error=None, detail=RETRY_DETAIL)
+                job.lease_until, job.enqueued, job.sweeps = lease, True, 0
             return [job.id for job in jobs]
 
 
@@ -146,6 +153,8 @@ def _set_status(job: Job, status: str, error: str | None, detail: str) -> None:
     job.status = status
     job.error = error
     job.updated_at = now()
+    if status in (JobStatus.DONE, JobStatus.FAILED):
+        job.lease_until = None
     job.events.append(JobEvent(status=status, detail=detail))
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -87,6 +88,13 @@ class Job(Base):
     normalized: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Until when the job may stay queued or running before the sweeper takes it back (a lost
+    # message, a killed worker); None once it is finished.
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # False when the broker refused the job's message: the sweeper queues it at its next run.
+    enqueued: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # How often the sweeper took the job back; past Settings.job_max_sweeps the job fails.
+    sweeps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 

@@ -13,8 +13,8 @@ import json
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
 from sqlalchemy import Text, cast, func, or_, select
@@ -87,9 +87,36 @@ def request_hash(payload: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Leases:
+    """How long a job may sit in each state before the sweeper takes it back.
+
+    `running` must exceed the worker's hard time limit, so a job still being worked on is never
+    taken back; `queued` is how long a message may wait in the broker before it is sent again
+    (a broker that restarts without persistence loses its queues). Past `max_sweeps` take-backs
+    the job fails with an error that says so.
+    """
+
+    queued: float = 900.0
+    running: float = 300.0
+    max_sweeps: int = 3
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What one sweep did: jobs to hand to the broker again, and jobs it gave up on."""
+
+    requeue: list[tuple[str, str]]  # (job id, queue)
+    failed: list[str]
+
+
 class JobStore:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, leases: Leases | None = None):
         self.db = db
+        self.leases = leases or Leases()
+
+    def _lease(self, seconds: float) -> datetime:
+        return now() + timedelta(seconds=seconds)
 
     def submit(
         self,
@@ -121,6 +148,7 @@ class JobStore:
             api_key_id=api_key_id, text=text, targets=list(targets),
             source_language=source_language, fmt=fmt, engine=engine, callback_url=callback_url,
             idempotency_key=idempotency_key, request_hash=digest, queue=queue,
+            lease_until=self._lease(self.leases.queued),
         )
         job.events.append(JobEvent(status=JobStatus.QUEUED))
         try:
@@ -183,6 +211,8 @@ class JobStore:
             job.attempts += 1
             job.status = JobStatus.RUNNING
             job.updated_at = now()
+            job.lease_until = self._lease(self.leases.running)
+            job.enqueued = True  # a worker has it, so the broker did get it
             detail = f"attempt {job.attempts}" if job.attempts > 1 else ""
             job.events.append(JobEvent(status=JobStatus.RUNNING, detail=detail))
             return self._job_dict(job)
@@ -212,6 +242,7 @@ class JobStore:
                 job.status = JobStatus.DONE
                 job.error = None
                 job.updated_at = now()
+                job.lease_until = None
                 job.events.append(JobEvent(status=JobStatus.DONE, detail=""))
             job.normalized = {
                 "source_language": document["source_language"],
@@ -235,6 +266,69 @@ class JobStore:
     def note_retry(self, job_id: str, detail: str) -> None:
         self._set(job_id, JobStatus.QUEUED, detail=f"retry: {detail}")
 
+    def mark_unqueued(self, job_id: str, reason: str) -> None:
+        """The broker refused the job's message: it stays queued, and the next sweep sends it
+        (without counting a take-back: the job never reached a worker)."""
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                raise NotFound(job_id)
+            job.enqueued = False
+            job.lease_until = now()
+            job.updated_at = now()
+            job.events.append(JobEvent(
+                status=JobStatus.QUEUED, detail=f"not queued: {reason}; queued again later"
+            ))
+
+    def sweep(self, limit: int = 500, busy_queues: Iterable[str] = ()) -> Sweep:
+        """Take back every unfinished job whose lease ran out (or whose message the broker
+        refused), oldest first: queue it again, or fail it past Leases.max_sweeps.
+
+        A queued job on a queue in `busy_queues` (the broker still holds messages there) is
+        left alone even past its lease: it is more likely waiting behind a backlog than lost,
+        and sending a whole backlog again would double it. Once the queue drains, what is still
+        queued past its lease was lost and is sent again.
+
+        Locked rows are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL), so two sweepers at once
+        never take the same job; the caller hands `requeue` to the broker after the commit.
+        """
+        at = now()
+        busy = set(busy_queues)
+        requeue: list[tuple[str, str]] = []
+        failed: list[str] = []
+        with self.db.session() as session:
+            due = session.scalars(
+                select(Job)
+                .where(Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+                       Job.lease_until <= at)
+                .order_by(Job.lease_until)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for job in due:
+                if job.enqueued and job.status == JobStatus.QUEUED and job.queue in busy:
+                    continue
+                if not job.enqueued:
+                    detail = "queued again: the broker had refused it"
+                else:
+                    job.sweeps += 1
+                    detail = (f"lease expired while {job.status}; queued again "
+                              f"(take-back {job.sweeps} of {self.leases.max_sweeps})")
+                if job.sweeps > self.leases.max_sweeps:
+                    error = (f"gave up after {self.leases.max_sweeps} take-backs: the job's "
+                             f"worker or its message was lost each time (last state: "
+                             f"{job.status})")
+                    job.status, job.error, job.lease_until = JobStatus.FAILED, error, None
+                    job.events.append(JobEvent(status=JobStatus.FAILED, detail=error))
+                    failed.append(job.id)
+                else:
+                    job.status, job.enqueued = JobStatus.QUEUED, True
+                    job.lease_until = at + timedelta(seconds=self.leases.queued)
+                    job.events.append(JobEvent(status=JobStatus.QUEUED, detail=detail))
+                    requeue.append((job.id, job.queue))
+                job.updated_at = at
+        return Sweep(requeue, failed)
+
     def _set(self, job_id: str, status: str, error: str | None = None, detail: str = "") -> None:
         with self.db.session() as session:
             job = session.get(Job, job_id)
@@ -243,6 +337,10 @@ class JobStore:
             job.status = status
             job.error = error
             job.updated_at = now()
+            if status == JobStatus.QUEUED:
+                job.lease_until = self._lease(self.leases.queued)
+            elif status in (JobStatus.DONE, JobStatus.FAILED):
+                job.lease_until = None
             job.events.append(JobEvent(status=status, detail=detail or (error or "")))
 
     def counts_by_status(self) -> dict[str, int]:

@@ -35,6 +35,20 @@ class Jobs(Protocol):
 
     def note_retry(self, job_id: str, detail: str) -> None: ...
 
+    def mark_unqueued(self, job_id: str, reason: str) -> None: ...
+
+    def sweep(self, limit: int = 500, busy_queues: Iterable[str] = ()) -> Taken: ...
+
+
+class Taken(Protocol):
+    """What a sweep of the store took back (service.store.repositories.Sweep)."""
+
+    @property
+    def requeue(self) -> list[tuple[str, str]]: ...
+
+    @property
+    def failed(self) -> list[str]: ...
+
 
 class Batches(Protocol):
     def create(

@@ -20,7 +20,7 @@ from ..core.matching import NamePolicy
 from ..core.nameindex import NameIndex
 from ..core.pipeline import LocalizeError, Localizer
 from ..core.translate import EngineError, EngineRouter, Translator
-from ..domain import JobStatus
+from ..domain import JobStatus, Queue
 from ..store.db import StoreUnavailable
 from ..store.repositories import ConcurrentWrite
 from .ports import Candidates, Glossary, Jobs
@@ -112,7 +112,7 @@ class LocalizerCache:
 @dataclass(frozen=True)
 class JobOutcome:
     """What run_job did: DONE, FAILED or SKIPPED, and for a done job with a callback URL the
-    queue its webhook goes to (read by the claim, so the webhook costs no second read)."""
+    queue its webhook goes to (the webhooks queue, served by workers of its own)."""
 
     status: str
     webhook_queue: str | None = None
@@ -120,12 +120,13 @@ class JobOutcome:
 
 def run_job(
     job_id: str, jobs: Jobs, glossary: Glossary, localizer_cache: LocalizerCache,
-    candidates: Candidates,
+    candidates: Candidates, interrupts: tuple[type[BaseException], ...] = (),
 ) -> JobOutcome:
     """Localize one job and store its result; the outcome says DONE, FAILED or SKIPPED.
 
     Raises TransientJobError when an engine failed in a way that may pass: the caller retries
-    (see retry_or_fail). Input the pipeline cannot use fails the job at once.
+    (see retry_or_fail). Input the pipeline cannot use fails the job at once. `interrupts` pass
+    through untouched (a task's time limit), for the caller to record.
     """
     job = jobs.claim(job_id)
     if job is None:
@@ -141,6 +142,8 @@ def run_job(
         return JobOutcome(FAILED)
     except (TransientJobError, StoreUnavailable):
         raise  # worth another try: the caller decides when
+    except interrupts:
+        raise  # the caller's own (a time limit): it records the job's end itself
     except Exception as exc:
         # A bug must not leave the job "running" for a client to poll forever.
         jobs.fail(job_id, f"internal error: {type(exc).__name__}: {exc}")
@@ -149,7 +152,7 @@ def run_job(
     _complete(jobs, job_id, document)
     log.info("job %s: done in %.0f ms", job_id, (time.monotonic() - started) * 1000)
     _record_candidates(candidates, job_id, job["text"], document)
-    return JobOutcome(DONE, job["queue"] if job.get("callback_url") else None)
+    return JobOutcome(DONE, Queue.WEBHOOKS if job.get("callback_url") else None)
 
 
 def _localize(job: dict, localizer: Localizer) -> dict:

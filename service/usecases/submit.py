@@ -1,8 +1,10 @@
-"""Submitting work: store first, then queue; a job whose queueing fails never hides as queued.
+"""Submitting work: store first, then queue; a job the broker refused is kept and queued later.
 
 Both rules below hold for a single job and for a batch: a worker must never receive an id whose
-row is not committed, and a job the broker refused is failed with the reason ("not queued: ..."),
-so a client polling it learns the truth and retry-failed can queue it again.
+row is not committed, and a job the broker refused stays recorded as not queued (its history
+says so) and the sweeper (usecases.sweep) queues it once the broker is back. The client gets a
+503 that names the job, so retrying with the same Idempotency-Key finds it instead of making a
+second one.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def submit_job(
 ) -> tuple[dict, bool]:
     """The job (new, or the earlier one with this Idempotency-Key) and whether it was created.
 
-    Raises NotQueued when the broker refused it; the job is then recorded as failed.
+    Raises NotQueued when the broker refused it; the job stays queued for the sweeper.
     """
     job, created = jobs.submit(
         api_key_id=api_key_id, text=request.text, targets=list(request.targets),
@@ -57,9 +59,13 @@ def submit_job(
             enqueue(job["id"], job["queue"])
         except Exception as exc:
             reason = _reason(exc)
-            log.exception("could not queue job %s", job["id"])
-            jobs.fail(job["id"], f"not queued: {reason}")
-            raise NotQueued(f"job {job['id']} could not be queued: {reason}", [job["id"]]) from exc
+            log.warning("could not queue job %s: %s", job["id"], reason)
+            jobs.mark_unqueued(job["id"], reason)
+            raise NotQueued(
+                f"job {job['id']} is recorded but the task queue did not take it ({reason}); it "
+                "will be queued automatically when the queue is back: follow it with GET "
+                f"/v1/jobs/{job['id']}, or resend with the same Idempotency-Key", [job["id"]],
+            ) from exc
     return job, created
 
 
@@ -69,8 +75,7 @@ def submit_batch(
 ) -> dict:
     """One batch of jobs on the batch queue, all rows committed before the first is queued.
 
-    Raises NotQueued naming the jobs the broker did not take; those are failed, so
-    POST /v1/batches/<id>/retry-failed can queue them once the broker is back.
+    Raises NotQueued naming the jobs the broker did not take; the sweeper queues them later.
     """
     batch, job_ids = batches.create(
         api_key_id, items, targets, source_language, "text", engine, name
@@ -86,13 +91,14 @@ def queue_batch(batch_id: str, job_ids: Sequence[str], jobs: Jobs, enqueue: Enqu
             enqueue(job_id, Queue.BATCH)
         except Exception as exc:
             reason = _reason(exc)
-            log.exception("batch %s: could not queue job %s", batch_id, job_id)
+            log.warning("batch %s: could not queue job %s: %s", batch_id, job_id, reason)
             left = list(job_ids[position:])
             for unqueued in left:
-                jobs.fail(unqueued, f"not queued: {reason}")
+                jobs.mark_unqueued(unqueued, reason)
             raise NotQueued(
-                f"batch {batch_id}: {len(left)} job(s) could not be queued ({reason}); "
-                f"retry them with POST /v1/batches/{batch_id}/retry-failed", left,
+                f"batch {batch_id} is recorded but {len(left)} of its jobs were not taken by "
+                f"the task queue ({reason}); they will be queued automatically when the queue "
+                f"is back: follow them with GET /v1/batches/{batch_id}", left,
             ) from exc
 
 

@@ -150,6 +150,8 @@ def service_env(database_url, broker_url, fake_mt) -> dict[str, str]:
         "AUDARMA_HTTP_RETRIES": "0",
         "AUDARMA_HTTP_TIMEOUT": "30",
         "AUDARMA_GLOSSARY_REFRESH_SECONDS": "0.5",
+        # Webhook receivers in these tests listen on loopback, which is refused by default.
+        "AUDARMA_WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8,::1/128",
     }
 
 
@@ -299,7 +301,9 @@ def start_worker(service_env, tmp_path) -> Iterator[Callable[..., Process]]:
     """start_worker(queues, concurrency=1, **env): a `celery worker` process, ready to consume."""
     started: list[Process] = []
 
-    def start(queues: str = "interactive,batch", concurrency: int = 1, **env: str) -> Process:
+    def start(
+        queues: str = "interactive,batch,webhooks", concurrency: int = 1, **env: str
+    ) -> Process:
         name = f"w{len(started) + 1}-{queues.replace(',', '-')}"
         argv = [
             str(BIN / "celery"), "-A", "workers.celery_app", "worker", "--queues", queues,

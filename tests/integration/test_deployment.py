@@ -86,7 +86,8 @@ def test_serve_runs_api_and_embedded_worker_on_sqlite(start_process, tmp_path):
     argv = [str(BIN / "audarma"), "serve", "--port", str(port)]
     serve = start_process("serve", argv, ready="editor key: ", env=env, cwd=folder)
     key = serve.output().split("editor key: ", 1)[1].split()[0]
-    [worker] = serve.children()
+    workers = serve.children()
+    assert len(workers) == 2, workers  # localization and webhooks
     client = Http(port, key)
 
     status, headers, body = client.request(
@@ -99,4 +100,34 @@ def test_serve_runs_api_and_embedded_worker_on_sqlite(start_process, tmp_path):
     assert {"audarma.sqlite3", "audarma-broker.sqlite3"} <= {p.name for p in folder.iterdir()}
     serve.stop()
     assert serve.popen.returncode == 0, serve.output()[-2000:]
-    assert not os.path.exists(f"/proc/{worker}"), "the embedded worker outlived serve"
+    for worker in workers:
+        assert not os.path.exists(f"/proc/{worker}"), "an embedded worker outlived serve"
+
+
+def test_serve_killed_with_its_worker_finishes_the_job_after_a_restart(
+    start_process, tmp_path, fake_mt
+):
+    """`audarma serve` and its workers SIGKILLed mid-job: started again on the same folder,
+    its sweeper takes the job back once the lease has passed and the job finishes."""
+    folder = tmp_path / "embedded"
+    folder.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUDARMA_")}
+    env.update({"AUDARMA_LIBRETRANSLATE_URL": fake_mt.url, "AUDARMA_HTTP_RETRIES": "0",
+                "AUDARMA_JOB_LEASE_SECONDS": "3", "AUDARMA_SWEEP_INTERVAL_SECONDS": "0.5"})
+    port = free_port()
+    argv = [str(BIN / "audarma"), "serve", "--port", str(port)]
+    first = start_process("serve-1", argv, ready="editor key: ", env=env, cwd=folder)
+    key = first.output().split("editor key: ", 1)[1].split()[0]
+    fake_mt.stall(60, path="/translate")
+    status, headers, body = Http(port, key).request(
+        "POST", "/v1/jobs", {"text": ARTICLE, "targets": ["de-DE"], "engine": "libretranslate"}
+    )
+    assert status == 202, body
+    wait_until(lambda: fake_mt.seen("/translate"), 30, "the job to reach the engine")
+    first.kill()  # serve and both workers at once: nothing finishes, nothing is given back
+
+    second = start_process("serve-2", argv, ready="serving on", env=env, cwd=folder)
+    job = Http(port, key).wait_for_job(headers["Location"], timeout=60)
+    assert job["status"] == "done", job
+    assert any("lease expired while running" in e["detail"] for e in job["events"]), job
+    second.stop()

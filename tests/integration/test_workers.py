@@ -232,6 +232,27 @@ def test_webhook_is_signed_retried_and_recorded(client, editor, db, start_worker
     assert attempts[0]["error"] == "HTTP 500 Internal Server Error"
 
 
+def test_webhook_to_a_refused_address_is_recorded_once_and_not_retried(
+    client, editor, db, start_worker
+):
+    # The API allows loopback (service_env), this worker does not: the worker's own check,
+    # made when sending, is the one that must refuse, and a refusal is not retried.
+    worker = start_worker(AUDARMA_WEBHOOK_ALLOW_NETWORKS="")
+    with Receiver([]) as receiver:
+        job_id = submit(client, editor, text=ARTICLE, targets=["en-GB"], callback_url=receiver.url)
+        wait_until(lambda: "'refused'" in worker.output(), 30, "the webhook task to give up")
+
+    assert receiver.received == []
+    attempts = WebhookLog(db).attempts(job_id)
+    assert [(a["attempt"], a["status_code"], a["delivered"]) for a in attempts] == [
+        (1, None, False)
+    ]
+    assert attempts[0]["error"].startswith(
+        "refused: 'callback_url' points at 127.0.0.1, a loopback address"
+    )
+    assert "Retry in" not in worker.output()
+
+
 # --------------------------------------------------------------------------- killed workers
 
 
@@ -291,9 +312,13 @@ def test_interactive_job_is_not_delayed_behind_batch_jobs(
 ):
     start_worker("interactive")
     start_worker("batch")
+    # Warm the interactive worker first (its first job builds the name index), so what is
+    # compared below is waiting in line, not a cold start on a busy machine.
+    warm = submit(client, editor, text=ARTICLE, targets=["en-GB"])
+    assert wait_for_job(client, editor, warm)["status"] == "done"
     batch_ids = []
     for n in range(4):
-        fake_mt.stall(1.5, path="/translate")
+        fake_mt.stall(3, path="/translate")
         batch_ids.append(
             submit(client, editor, text=f"Batch article {n}: {ARTICLE}", targets=["de-DE"],
                    engine="libretranslate", queue="batch")
@@ -304,7 +329,7 @@ def test_interactive_job_is_not_delayed_behind_batch_jobs(
                                                       targets=["en-GB"]))  # fmt: skip
     batch_now = [job_row(db, job_id)["status"] for job_id in batch_ids]
 
-    # No clock: the interactive job is done while the batch backlog (four jobs of 1.5 s each
+    # No clock: the interactive job is done while the batch backlog (four jobs of 3 s each
     # behind a stalled engine) is not, so it did not wait in line behind them.
     assert interactive["status"] == "done"
     assert batch_now.count("done") <= 1, batch_now

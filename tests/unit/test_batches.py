@@ -13,8 +13,10 @@ from werkzeug.serving import make_server
 
 from service.app import create_app
 from service.cli_batch import batch as batch_cli
+from service.domain import QUEUES
 from service.store.batches import BatchStore
 from service.store.db import Database
+from service.usecases.sweep import sweep
 
 DOCUMENT = {
     "source_language": "en",
@@ -228,7 +230,7 @@ def test_editors_see_only_their_own_batches(client, auth):
                                            headers=auth["editor2"])
         assert response.status_code == 404, suffix
     assert client.get(f"/v1/batches/{batch_id}", headers=auth["admin"]).status_code == 200
-    assert client.get(f"/v1/batches/{batch_id}", headers=auth["maintainer"]).status_code == 200
+    assert client.get(f"/v1/batches/{batch_id}", headers=auth["maintainer"]).status_code == 403
 
 
 def test_maintainers_cannot_submit_or_cancel(client, auth):
@@ -243,7 +245,7 @@ def test_unknown_batch_is_404(client, auth):
     assert client.get("/v1/batches/nope", headers=auth["admin"]).status_code == 404
 
 
-def test_a_queue_that_refuses_fails_the_unqueued_jobs_for_retry(app, client, auth, queue):
+def test_a_queue_that_refuses_keeps_the_unqueued_jobs_for_the_sweeper(app, client, auth, queue):
     def refuse_second(job_id, name):
         queue(job_id, name)
         if len(queue.calls) == 2:
@@ -254,9 +256,14 @@ def test_a_queue_that_refuses_fails_the_unqueued_jobs_for_retry(app, client, aut
     response = submit(client, auth["editor"])
 
     assert response.status_code == 503
-    assert "2 job(s) could not be queued" in error_of(response)
-    batch_id = error_of(response).split()[1].rstrip(":")
-    assert progress(client, auth["editor"], batch_id)["counts"]["failed"] == 2
+    assert "2 of its jobs were not taken by the task queue" in error_of(response)
+    assert response.headers["Retry-After"]
+    batch_id = error_of(response).split()[1]
+    counts = progress(client, auth["editor"], batch_id)["counts"]
+    assert counts["queued"] == 3 and counts["failed"] == 0  # none lost, none failed
+    jobs = app.extensions["audarma"].jobs
+    app.extensions["audarma"].enqueue = queue
+    assert len(sweep(jobs, queue, QUEUES).requeued) == 2
 
 
 def test_openapi_documents_the_batch_routes(client):

@@ -50,3 +50,21 @@ def test_a_job_logs_its_id_and_states_and_never_its_text(caplog):
     assert any(line.startswith("job j1: running") for line in lines)
     assert any(line.startswith("job j1: done in") for line in lines)
     assert not any("secret plan" in line or "Tokayev" in line for line in lines)
+
+
+def test_a_failed_statement_logs_no_parameters(database, caplog):
+    # A job for a key that does not exist breaks the foreign key: the error SQLAlchemy raises
+    # (and any log line made from it) names the statement, never the values.
+    from service.store.repositories import JobStore
+
+    article = "Kassym-Zhomart Tokayev's private schedule for the summit"
+    callback = "https://bob:hunter2@hooks.example/x"
+    try:
+        JobStore(database).submit(api_key_id="no-such-key", text=article, targets=["ru-RU"],
+                                  callback_url=callback)
+    except Exception as exc:  # the driver's IntegrityError
+        message = str(exc)
+    else:
+        raise AssertionError("the insert should have failed")
+    assert "INSERT INTO jobs" in message
+    assert "private schedule" not in message and "hunter2" not in message
