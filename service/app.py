@@ -35,7 +35,7 @@ def create_app(
     """Build the app. `config`: Settings, a dict of Settings fields (tests), or None for the
     environment. `enqueue(job_id, queue)` hands a committed job to the workers."""
     settings, flask_config = _settings(config)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # no files served: the API is JSON only
     app.config["MAX_CONTENT_LENGTH"] = api.body_limit(settings.max_article_bytes)
     app.config.update(flask_config)
     app.json = _DocumentJSON(app)

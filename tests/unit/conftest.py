@@ -4,6 +4,7 @@ import shutil
 
 import pytest
 
+from service.app import create_app
 from service.store.db import Database
 
 
@@ -40,3 +41,35 @@ def database(migrated, tmp_path):
 @pytest.fixture
 def queue():
     return RecordingQueue()
+
+
+@pytest.fixture
+def make_app(database, queue):
+    def make(**settings):
+        app = create_app({"TESTING": True, **settings}, enqueue=queue, database=database)
+        queue.store = app.extensions["audarma"].jobs
+        return app
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def auth(app):
+    """Authorization headers for one key of each role, plus a second editor."""
+    keys = app.extensions["audarma"].keys
+    headers = {}
+    for label, role in [("editor", "editor"), ("editor2", "editor"),
+                        ("maintainer", "maintainer"), ("admin", "admin")]:
+        plaintext, _ = keys.create(role, name=label)
+        headers[label] = {"Authorization": f"Bearer {plaintext}"}
+    return headers

@@ -1,0 +1,84 @@
+"""Who may call what: every route of the app against one table, checked with a real key of each
+role. A new route that is not in the table fails here until someone decides who may call it.
+
+The table is the one the README prints (Roles). Maintainers curate the glossary and review
+candidates (which show short contexts around a spelling); they do not read editors' articles,
+so jobs, batches and results are closed to them.
+"""
+
+import pytest
+
+PUBLIC = "public"
+EVERY_KEY = ("editor", "maintainer", "admin")
+ROLE_TABLE = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
+    ("GET", "/v1/openapi.json"): PUBLIC,
+    ("GET", "/v1/locales"): EVERY_KEY,
+    ("GET", "/v1/engines"): EVERY_KEY,
+    ("POST", "/v1/jobs"): ("editor", "admin"),
+    ("GET", "/v1/jobs/<job_id>"): ("editor", "admin"),
+    ("POST", "/v1/batches"): ("editor", "admin"),
+    ("GET", "/v1/batches/<batch_id>"): ("editor", "admin"),
+    ("GET", "/v1/batches/<batch_id>/results"): ("editor", "admin"),
+    ("POST", "/v1/batches/<batch_id>/cancel"): ("editor", "admin"),
+    ("POST", "/v1/batches/<batch_id>/retry-failed"): ("editor", "admin"),
+    ("GET", "/v1/glossary/entries"): EVERY_KEY,
+    ("GET", "/v1/glossary/entries/<entry_id>"): EVERY_KEY,
+    ("GET", "/v1/glossary/entries/<entry_id>/history"): EVERY_KEY,
+    ("POST", "/v1/glossary/entries"): ("maintainer", "admin"),
+    ("PUT", "/v1/glossary/entries/<entry_id>"): ("maintainer", "admin"),
+    ("DELETE", "/v1/glossary/entries/<entry_id>"): ("maintainer", "admin"),
+    ("GET", "/v1/glossary/candidates"): ("maintainer", "admin"),
+    ("POST", "/v1/glossary/candidates/<int:candidate_id>/approve"): ("maintainer", "admin"),
+    ("POST", "/v1/glossary/candidates/<int:candidate_id>/reject"): ("maintainer", "admin"),
+}
+
+
+def routes(app) -> set[tuple[str, str]]:
+    found = set()
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            found.add((method, rule.rule))
+    return found
+
+
+def concrete(path: str) -> str:
+    return (path.replace("<int:candidate_id>", "1").replace("<job_id>", "0" * 32)
+            .replace("<batch_id>", "0" * 32).replace("<entry_id>", "no-such-entry"))
+
+
+def test_every_route_is_in_the_role_table_and_nothing_else_is(app):
+    assert routes(app) == set(ROLE_TABLE)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ROLE_TABLE))
+def test_each_role_gets_exactly_what_the_table_says(client, auth, method, path):
+    allowed = ROLE_TABLE[(method, path)]
+    url = concrete(path)
+    anonymous = client.open(url, method=method, json={})
+    if allowed == PUBLIC:
+        assert anonymous.status_code not in (401, 403), anonymous.get_data(as_text=True)
+        return
+    assert anonymous.status_code == 401
+    for role in EVERY_KEY:
+        response = client.open(url, method=method, json={}, headers=auth[role])
+        if role in allowed:
+            assert response.status_code not in (401, 403), (role, response.get_data(as_text=True))
+        else:
+            assert response.status_code == 403, (role, response.status_code)
+            assert f"your key has the {role} role" in response.get_json()["error"]["message"]
+
+
+def test_the_openapi_document_states_the_same_roles(client):
+    paths = client.get("/v1/openapi.json").get_json()["paths"]
+    for (method, path), allowed in ROLE_TABLE.items():
+        documented_path = path.replace("<int:", "{").replace("<", "{").replace(">", "}")
+        operation = paths.get(documented_path, {}).get(method.lower())
+        if operation is None:
+            continue  # undocumented public probes
+        if allowed == PUBLIC:
+            assert not operation.get("x-roles"), path
+        else:
+            assert sorted(operation["x-roles"]) == sorted(allowed), path
