@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -24,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from ..domain import JOB_STATUSES, ROLES, JobStatus, Queue  # noqa: F401  (allowed values)
+from .checks import CHECKS
 
 
 def now() -> datetime:
@@ -32,6 +34,12 @@ def now() -> datetime:
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+def _checks(table: str) -> list[CheckConstraint]:
+    """The table's CHECK constraints (service/store/checks.py)."""
+    return [CheckConstraint(condition, name=name)
+            for owner, name, condition in CHECKS if owner == table]
 
 
 class Base(DeclarativeBase):
@@ -52,6 +60,8 @@ class ApiKey(Base):
     webhook_secret: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (*_checks("api_keys"),)
 
 
 class User(Base):
@@ -107,6 +117,7 @@ class Job(Base):
 
     __table_args__ = (
         UniqueConstraint("api_key_id", "idempotency_key", name="uq_jobs_idempotency"),
+        *_checks("jobs"),
     )
 
 
@@ -123,6 +134,8 @@ class Batch(Base):
     # The manifest, in submission order: [{"id": item id, "job": job id}, ...].
     items: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    __table_args__ = (*_checks("batches"),)
 
 
 class JobResult(Base):
@@ -184,6 +197,8 @@ class GlossaryEntry(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_by: Mapped[str] = mapped_column(String(200), default="")
 
+    __table_args__ = (*_checks("glossary_entries"),)
+
 
 class GlossaryHistory(Base):
     """Every version of every entry, for review and undo."""
@@ -229,4 +244,5 @@ class Candidate(Base):
     __table_args__ = (
         UniqueConstraint("spelling", "language", "entity_id", name="uq_candidates_spelling"),
         Index("ix_candidates_entity", "entity_id"),
+        *_checks("candidates"),
     )

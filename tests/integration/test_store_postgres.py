@@ -70,3 +70,10 @@ def test_concurrent_claims_on_postgres(db):
     """Eight threads claim one queued job at the same moment on a real server, where the row
     lock (SELECT ... FOR UPDATE) is what keeps their attempt counts apart."""
     test_store.check_concurrent_claims(db)
+
+
+def test_schema_and_checks_on_postgres(db):
+    test_store.test_a_migrated_database_holds_every_check_the_models_declare(db)
+    test_store.test_the_migrations_build_the_tables_the_models_describe(db)
+    for statement in ("UPDATE jobs SET status = 'paused'", "UPDATE api_keys SET role = 'root'"):
+        test_store.test_the_database_refuses_what_the_service_never_writes(db, statement)

@@ -1,6 +1,7 @@
 """Repositories on SQLite (unit tier); tests/integration/test_store_postgres.py runs the same
 checks on PostgreSQL."""
 
+import re
 import threading
 
 import pytest
@@ -241,3 +242,57 @@ def test_approving_keeps_the_variant_and_the_decision_together(db):
     assert [c["id"] for c in candidates.list()] == [pending["id"]]
     with pytest.raises(NotFound):
         candidates.approve(10_000, "maint", glossary)
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def test_a_migrated_database_holds_every_check_the_models_declare(database):
+    from sqlalchemy import inspect as inspect_schema
+
+    from service.store.checks import CHECKS
+
+    schema = inspect_schema(database.engine)
+    for table in {table for table, _, _ in CHECKS}:
+        found = {check["name"] for check in schema.get_check_constraints(table)}
+        assert found == {name for owner, name, _ in CHECKS if owner == table}, table
+
+
+def test_the_migrations_build_the_tables_the_models_describe(database):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from service.store.models import Base
+
+    with database.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_the_checks_name_the_same_values_as_the_service(database):
+    from service.core.glossary import ENTRY_TYPES
+    from service.domain import JOB_QUEUES, JOB_STATUSES, ROLES
+    from service.store.checks import CHECKS
+
+    conditions = {name: condition for _, name, condition in CHECKS}
+    for name, values in (("ck_jobs_status", JOB_STATUSES), ("ck_jobs_queue", JOB_QUEUES),
+                         ("ck_api_keys_role", ROLES),
+                         ("ck_glossary_entries_type", ENTRY_TYPES)):
+        listed = set(re.findall(r"'([^']+)'", conditions[name]))
+        assert listed == {str(value) for value in values}, name
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE jobs SET status = 'paused'",
+    "UPDATE jobs SET queue = 'webhooks'",
+    "UPDATE jobs SET idempotency_key = '" + "k" * 201 + "'",
+    "UPDATE api_keys SET role = 'root'",
+])
+def test_the_database_refuses_what_the_service_never_writes(database, statement):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    key, row = KeyStore(database).create("editor")
+    JobStore(database).submit(api_key_id=row["id"], text="Astana.", targets=["ru-RU"])
+    with pytest.raises(IntegrityError), database.engine.begin() as connection:
+        connection.execute(text(statement))
