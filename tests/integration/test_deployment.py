@@ -113,7 +113,8 @@ def test_serve_killed_with_its_worker_finishes_the_job_after_a_restart(
     folder.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUDARMA_")}
     env.update({"AUDARMA_LIBRETRANSLATE_URL": fake_mt.url, "AUDARMA_HTTP_RETRIES": "0",
-                "AUDARMA_JOB_LEASE_SECONDS": "3", "AUDARMA_SWEEP_INTERVAL_SECONDS": "0.5"})
+                "AUDARMA_TASK_SOFT_TIME_LIMIT": "8", "AUDARMA_TASK_TIME_LIMIT": "10",
+                "AUDARMA_JOB_LEASE_SECONDS": "12", "AUDARMA_SWEEP_INTERVAL_SECONDS": "0.5"})
     port = free_port()
     argv = [str(BIN / "audarma"), "serve", "--port", str(port)]
     first = start_process("serve-1", argv, ready="editor key: ", env=env, cwd=folder)

@@ -32,9 +32,13 @@ from tests.support.servers import OwnPostgres, OwnRedis
 pytestmark = pytest.mark.integration
 
 ARTICLE = "Kassym-Zhomart Tokayev met Ma Xingruy in Astana on 28 March 2023."
-# Short leases and a quick sweeper, so a lost job comes back within seconds, not minutes.
+# Short leases and a quick sweeper, so a lost job comes back within seconds, not minutes. A
+# lease must outlast the task's hard time limit (Settings refuses anything else), so the limits
+# shrink with it; the jobs here take well under a second when nothing stalls them.
 FAST_SWEEP = {
-    "AUDARMA_JOB_LEASE_SECONDS": "3",
+    "AUDARMA_TASK_SOFT_TIME_LIMIT": "8",
+    "AUDARMA_TASK_TIME_LIMIT": "10",
+    "AUDARMA_JOB_LEASE_SECONDS": "12",
     "AUDARMA_QUEUED_LEASE_SECONDS": "3",
     "AUDARMA_SWEEP_INTERVAL_SECONDS": "0.5",
 }
@@ -375,3 +379,39 @@ def test_a_run_logs_no_key_secret_or_article_text(client, editor, db, fake_mt, s
     secret = KeyStore(db).webhook_secret(editor.id)
     for leaked in (editor.key, secret, marker, "Quillfeather", receiver.url):
         assert leaked not in log, f"the worker log holds {leaked[:12]}..."
+
+
+def test_a_batch_survives_its_worker_being_killed_again_and_again(
+    client, editor, db, fake_mt, start_worker, start_beat
+):
+    """SIGKILL the batch worker three times mid-batch: every item ends done exactly once, with
+    one result row per locale, and nothing is left queued or running."""
+    start_beat(**FAST_SWEEP)
+    items = [{"id": f"item-{n}", "text": f"Story {n}: {ARTICLE}"} for n in range(12)]
+    response = client.post("/v1/batches", headers=editor.headers, json={
+        "items": items, "targets": ["de-DE"], "engine": "libretranslate"})
+    assert response.status_code == 202, response.get_data(as_text=True)
+    batch_id = response.get_json()["id"]
+
+    for round_ in range(3):
+        fake_mt.stall(30, path="/translate")  # the next job hangs in the engine: kill it there
+        seen = len(fake_mt.seen("/translate"))
+        worker = start_worker("batch,interactive", **FAST_SWEEP)
+        wait_until(lambda s=seen: len(fake_mt.seen("/translate")) > s, 60,
+                   f"a batch job to reach the engine (round {round_ + 1})")
+        worker.kill()
+    start_worker("batch,interactive", **FAST_SWEEP)
+
+    def finished() -> bool:
+        counts = client.get(f"/v1/batches/{batch_id}", headers=editor.headers).get_json()
+        return counts["counts"].get("done", 0) == len(items)
+
+    wait_until(finished, 120, "every item of the batch to be done")
+    results = client.get(f"/v1/batches/{batch_id}/results", headers=editor.headers)
+    lines = [json.loads(line) for line in results.get_data(as_text=True).splitlines() if line]
+    assert sorted(line["id"] for line in lines) == sorted(item["id"] for item in items)
+    for line in lines:
+        job_id = line["job_id"]
+        assert [locale for locale, _ in result_rows(db, job_id)] == ["de-DE"]
+        job = client.get(f"/v1/jobs/{job_id}", headers=editor.headers).get_json()
+        assert statuses(job).count("done") == 1, job["events"]
