@@ -33,7 +33,10 @@ def _build_table() -> dict[int, str]:
         ch = chr(cp)
         if unicodedata.category(ch) in ("Cs", "Cn"):
             continue
-        lower = ch.lower()[0]
+        # Through the capital: ı, ſ, ς and µ lower-case to themselves but share a capital
+        # with i, s, σ and μ, and must fold with them for folding to ignore case.
+        upper = ch.upper()
+        lower = (upper if len(upper) == 1 else ch).lower()[0]
         lower = _KAZAKH.get(lower, lower)
         decomposed = unicodedata.normalize("NFD", lower)
         # Drop combining marks but keep base letters, e.g. é -> e, ş -> s, й -> и.
@@ -45,6 +48,12 @@ def _build_table() -> dict[int, str]:
             base = "'"
         if base != ch:
             table[cp] = base
+    # A base letter may itself fold further (ӛ -> ә -> a, Greek varia ` -> '): follow each
+    # chain to its end, so that folding folded text changes nothing (fold is idempotent).
+    for cp, base in table.items():
+        while ord(base) in table and table[ord(base)] != base:
+            base = table[ord(base)]
+        table[cp] = base
     return table
 
 
