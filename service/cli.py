@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -239,10 +241,28 @@ def glossary_export(folder):
                                  if e.get("variants")}}
         else:
             data = {"collection": collection, "entries": curated}
-        path = out / f"{collection}.yaml"
-        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
-                        encoding="utf-8")
+        path = out / collection_file_name(collection)
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        if any(mark in text for mark in YAML_LINE_BREAKS):
+            # PyYAML writes these raw, and a reader folds them to a space: escape everything.
+            text = yaml.safe_dump(data, allow_unicode=False, sort_keys=False)
+        path.write_text(text, encoding="utf-8")
         click.echo(f"wrote {path} ({len(entries)} entries)")
+
+
+# Characters YAML reads as line breaks (NEL, LINE and PARAGRAPH SEPARATOR).
+YAML_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def collection_file_name(collection: str) -> str:
+    """A file name inside the export folder for any collection name. The name itself travels
+    inside the file (`collection:`), so the file name only has to be safe and unique: a name
+    with a slash, dots or characters a file system may refuse gets a slug and a short hash."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", collection).strip("-")[:60]
+    if slug == collection and slug:
+        return f"{slug}.yaml"
+    digest = hashlib.sha256(collection.encode("utf-8")).hexdigest()[:10]
+    return f"{slug or 'collection'}-{digest}.yaml"
 
 
 @main.group()

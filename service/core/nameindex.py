@@ -216,7 +216,7 @@ class NameIndex:
                     post_with_deletions(self.window_blocks, joined_key(tokens), idx)
             if len(form.split()) == 1:
                 tails[form] = None  # a one-word name, hyphenated or not (Issyk-Kul)
-            elif is_person and not family_first:
+            elif is_person and not family_first and form.split():
                 tails[form.split()[-1]] = None  # the surname (Oyun-Erdene whole)
         tail_forms = [t for t in tails if len(t) >= 3]
         for tail in tail_forms:
