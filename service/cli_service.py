@@ -44,9 +44,9 @@ def serve(host: str, port: int) -> None:
 @click.command()
 @click.option(
     "--queues",
-    default="interactive,batch,webhooks",
+    default="interactive,batch,webhooks,sweeps",
     show_default=True,
-    help="Queues to consume, comma-separated: interactive, batch, webhooks.",
+    help="Queues to consume, comma-separated: interactive, batch, webhooks, sweeps.",
 )
 @click.option(
     "--concurrency",

@@ -20,6 +20,7 @@ class Queue(StrEnum):
     INTERACTIVE = "interactive"  # an editor waits for the answer
     BATCH = "batch"  # archives: never ahead of an editor
     WEBHOOKS = "webhooks"  # deliveries: a slow receiver never holds a localization worker
+    SWEEPS = "sweeps"  # the sweeper: never stuck behind the backlog a fault leaves
 
 
 class Role(StrEnum):

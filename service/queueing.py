@@ -102,7 +102,7 @@ def celery_config(settings: Settings) -> dict:
             "sweep-jobs": {
                 "task": SWEEP_JOBS,
                 "schedule": settings.sweep_interval_seconds,
-                "options": {"queue": INTERACTIVE, "expires": settings.sweep_interval_seconds},
+                "options": {"queue": Queue.SWEEPS, "expires": settings.sweep_interval_seconds},
             },
         },
     }

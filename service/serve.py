@@ -169,13 +169,13 @@ def start_sweeper(services, stopping: threading.Event) -> threading.Thread:
     """The sweeper as a thread (production runs it under `celery beat`): at start, then every
     sweep_interval_seconds, jobs whose lease ran out are queued again. After `serve` was killed
     with its worker, the job that was running is taken back once its lease has passed."""
-    from .domain import QUEUES
+    from .domain import JOB_QUEUES
     from .usecases.sweep import sweep
 
     def run() -> None:
         while not stopping.is_set():
             try:
-                sweep(services.jobs, services.enqueue, QUEUES, services.queue_size)
+                sweep(services.jobs, services.enqueue, JOB_QUEUES, services.queue_size)
             except Exception:
                 log.exception("sweep failed; trying again in %g s",
                               services.settings.sweep_interval_seconds)

@@ -16,7 +16,7 @@ from flask import current_app
 from service.config import Settings
 from service.core.figures import load_house_styles
 from service.core.matching import NamePolicy
-from service.domain import QUEUES
+from service.domain import JOB_QUEUES
 from service.engines import build_engines
 from service.queueing import DELIVER_WEBHOOK, LOCALIZE_JOB, SWEEP_JOBS
 from service.services import Services
@@ -155,5 +155,5 @@ def deliver_webhook(self, job_id: str) -> str:
 def sweep_jobs() -> str:
     """Queue again (or fail) the jobs whose lease ran out; `celery beat` sends this."""
     services = current_app.extensions["audarma"]
-    report = sweep(services.jobs, services.enqueue, QUEUES, services.queue_size)
+    report = sweep(services.jobs, services.enqueue, JOB_QUEUES, services.queue_size)
     return f"{len(report.requeued)} queued again, {len(report.failed)} failed"

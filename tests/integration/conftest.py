@@ -302,7 +302,7 @@ def start_worker(service_env, tmp_path) -> Iterator[Callable[..., Process]]:
     started: list[Process] = []
 
     def start(
-        queues: str = "interactive,batch,webhooks", concurrency: int = 1, **env: str
+        queues: str = "interactive,batch,webhooks,sweeps", concurrency: int = 1, **env: str
     ) -> Process:
         name = f"w{len(started) + 1}-{queues.replace(',', '-')}"
         argv = [

@@ -396,11 +396,11 @@ def test_a_batch_survives_its_worker_being_killed_again_and_again(
     for round_ in range(3):
         fake_mt.stall(30, path="/translate")  # the next job hangs in the engine: kill it there
         seen = len(fake_mt.seen("/translate"))
-        worker = start_worker("batch,interactive", **FAST_SWEEP)
+        worker = start_worker("batch,interactive,sweeps", **FAST_SWEEP)
         wait_until(lambda s=seen: len(fake_mt.seen("/translate")) > s, 60,
                    f"a batch job to reach the engine (round {round_ + 1})")
         worker.kill()
-    start_worker("batch,interactive", **FAST_SWEEP)
+    start_worker("batch,interactive,sweeps", **FAST_SWEEP)
 
     def finished() -> bool:
         counts = client.get(f"/v1/batches/{batch_id}", headers=editor.headers).get_json()
