@@ -25,6 +25,8 @@ PUBLIC_ENDPOINTS = frozenset(
 # Polling a job's status is how every client waits for it; it is cheap and must not eat the
 # budget that protects submissions.
 UNLIMITED_ENDPOINTS = PUBLIC_ENDPOINTS | {"jobs.get_job", "batches.get_batch"}
+# Keys are "ak_" + 8 hex + "_" + 32 URL-safe characters; the bound leaves room for other formats.
+MAX_KEY_CHARS = 200
 
 
 def current_caller() -> dict | None:
@@ -45,9 +47,14 @@ def _authenticate(header: str | None) -> tuple[dict | None, str | None]:
     if not header:
         return None, "missing Authorization header; send 'Authorization: Bearer <api key>'"
     scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         return None, "malformed Authorization header; expected 'Bearer <api key>'"
-    caller = services().keys.authenticate(token.strip())
+    if len(token) > MAX_KEY_CHARS or not token.isprintable() or " " in token:
+        # Never looked up: a NUL in it would make PostgreSQL refuse the query.
+        return None, (f"malformed API key: expected at most {MAX_KEY_CHARS} printable "
+                      "characters without spaces")
+    caller = services().keys.authenticate(token)
     if caller is None:
         return None, "invalid or revoked API key"
     return caller, None
@@ -93,6 +100,13 @@ def rate_limit_key() -> str:
     return f"key:{caller['prefix']}" if caller else f"ip:{get_remote_address()}"
 
 
+def _storage_options(uri: str) -> dict:
+    if not uri.startswith(("redis://", "rediss://")):
+        return {}
+    # A hung Redis must cost a request a second at most, not the client library's default wait.
+    return {"socket_timeout": 1, "socket_connect_timeout": 1}
+
+
 def init_rate_limits(app: Flask) -> Limiter:
     settings = app.extensions["audarma"].settings
     limiter = Limiter(
@@ -102,6 +116,12 @@ def init_rate_limits(app: Flask) -> Limiter:
         application_limits=[settings.rate_limit],
         application_limits_exempt_when=lambda: request.endpoint in UNLIMITED_ENDPOINTS,
         storage_uri=settings.rate_limit_storage,
+        storage_options=_storage_options(settings.rate_limit_storage),
+        # Redis down or hung: count in this process's memory until it is back (checked again
+        # every few seconds), rather than answer 500 to every request. Per-process budgets are
+        # looser than a shared one, but an outage is not when to turn editors away.
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
         headers_enabled=True,
     )
     app.extensions["audarma"].limiter = limiter

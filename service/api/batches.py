@@ -14,25 +14,42 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, request, stream_with_context, url_for
 
-from ..config import KNOWN_ENGINES, Settings
-from ..core.locales import SOURCE_LANGUAGES
+from ..config import Settings
 from ..store.batches import BatchStore
 from ..usecases.submit import NotQueued, queue_batch
 from ..usecases.submit import submit_batch as submit_batch_of_jobs
 from .auth import known_caller, require
-from .errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable
-from .jobs import Submission, parse_submission
-from .openapi import documented
-from .requests import read_json, services
+from .errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    NotFound,
+    ServiceUnavailable,
+    Unprocessable,
+    shown,
+)
+from .jobs import (
+    ARTICLE_FIELDS,
+    Submission,
+    article_schema,
+    nullable,
+    one_article,
+    parse_submission,
+    shared_fields,
+)
+from .openapi import body, documented, ref
+from .requests import check_url_input, read_json, services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("batches", __name__, url_prefix="/v1/batches")
+bp.before_request(check_url_input)
 
 MAX_BATCH_ITEMS = 1000
 MAX_ITEM_ID = 200
 MAX_NAME = 200  # the column's width
-FIELDS = ("items", "targets", "source_language", "engine", "name")
-ITEM_FIELDS = ("text", "html", "id")
+SHARED_FIELDS = ("targets", "source_language", "engine")
+FIELDS = ("items", *SHARED_FIELDS, "name")
+ITEM_FIELDS = (*ARTICLE_FIELDS, "id")
 
 
 @dataclass(frozen=True)
@@ -50,10 +67,10 @@ def parse_batch(payload: object, settings: Settings) -> BatchSubmission:
         raise BadRequest("request body must be a JSON object")
     unknown = [key for key in payload if key not in FIELDS]
     if unknown:
-        raise Unprocessable(f"unknown field {unknown[0]!r}; allowed: {', '.join(FIELDS)}")
+        raise Unprocessable(f"unknown field {shown(unknown[0])}; allowed: {', '.join(FIELDS)}")
     items = _items(payload.get("items"))
     # The batch-wide fields are checked once, as a job with a placeholder article.
-    shared = {k: payload[k] for k in ("targets", "source_language", "engine") if k in payload}
+    shared = {k: payload[k] for k in SHARED_FIELDS if k in payload}
     common = parse_submission({"text": "-", **shared}, settings)
     return BatchSubmission(
         items=tuple(_item(index, item, common, settings) for index, item in enumerate(items)),
@@ -78,8 +95,10 @@ def _item(index: int, item: object, common: Submission, settings: Settings) -> d
             raise Unprocessable("must be an object with 'text' or 'html'")
         unknown = [key for key in item if key not in ITEM_FIELDS]
         if unknown:
-            raise Unprocessable(f"unknown field {unknown[0]!r}; allowed: {', '.join(ITEM_FIELDS)}")
-        article = {k: item[k] for k in ("text", "html") if k in item}
+            raise Unprocessable(
+                f"unknown field {shown(unknown[0])}; allowed: {', '.join(ITEM_FIELDS)}"
+            )
+        article = {k: item[k] for k in ARTICLE_FIELDS if k in item}
         parsed = parse_submission({**article, "targets": list(common.targets)}, settings)
         return {"text": parsed.text, "fmt": parsed.fmt, "id": _item_id(item.get("id"), index)}
     except ApiError as exc:
@@ -115,7 +134,7 @@ def batch_body_limit(settings: Settings) -> int:
 
 
 def store() -> BatchStore:
-    return BatchStore(services().db)
+    return BatchStore(services().db, services().jobs.leases)
 
 
 def queue_jobs(batch_id: str, job_ids: list[str]) -> None:
@@ -131,7 +150,7 @@ def visible_batch(batch_id: str) -> dict:
     owner = caller["id"] if caller["role"] == "editor" else None
     batch = store().get(batch_id, api_key_id=owner)
     if batch is None:
-        raise NotFound(f"no batch {batch_id!r}")
+        raise NotFound(f"no batch {shown(batch_id)}")
     return batch
 
 
@@ -149,34 +168,45 @@ def ndjson(records: Iterator[dict]) -> Iterator[str]:
 
 # --------------------------------------------------------------------------- views
 
-ITEM_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "text": {"type": "string", "description": "The article as plain text."},
-        "html": {"type": "string", "description": "The article as HTML (instead of text)."},
-        "id": {"type": "string", "description": "Your name for the item (default: its index)."},
-    },
-}
-BATCH_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "items": {"type": "array", "items": ITEM_SCHEMA, "maxItems": MAX_BATCH_ITEMS},
-        "targets": {"type": "array", "items": {"type": "string"}, "example": ["ru-RU"]},
-        "source_language": {"type": "string", "enum": ["auto", *SOURCE_LANGUAGES]},
-        "engine": {"type": "string", "enum": list(KNOWN_ENGINES)},
-        "name": {"type": "string"},
-    },
-    "required": ["items", "targets"],
-}
+LOCATION = {"description": "The batch's URL", "required": True, "schema": {"type": "string"}}
+
+def batch_schema(settings: Settings) -> dict:
+    """The request body POST /v1/batches takes, from the constants parse_batch reads."""
+    shared = shared_fields(settings)
+    item = {
+        "type": "object",
+        "properties": {
+            **{fmt: article_schema(settings, fmt) for fmt in ARTICLE_FIELDS},
+            "id": {"anyOf": [
+                {"type": "string", "minLength": 1, "maxLength": MAX_ITEM_ID},
+                {"type": "integer"},
+                {"type": "null"},
+            ], "description": "Your name for the item (default: its index)"},
+        },
+        "oneOf": one_article(),
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": item, "minItems": 1,
+                      "maxItems": MAX_BATCH_ITEMS},
+            **{name: shared[name] for name in SHARED_FIELDS},
+            "name": nullable({"type": "string", "maxLength": MAX_NAME}),
+        },
+        "required": ["items", "targets"],
+        "additionalProperties": False,
+    }
 
 
 @bp.post("")
 @documented(
-    request=BATCH_SCHEMA,
-    responses={202: "Batch queued", 400: "Bad JSON or unknown target locale",
+    request=batch_schema,
+    responses={202: body("Batch queued", ref("Batch"), headers={"Location": LOCATION}),
+               400: "Bad JSON or unknown target locale",
                413: "An item or the body is too large", 415: "Not JSON",
                422: "Invalid field or item (the message names the item)",
-               503: "Task queue unavailable"},
+               503: "Database or task queue unavailable"},
 )
 @require("editor", "admin")
 def submit_batch():
@@ -198,17 +228,19 @@ def submit_batch():
 
 
 @bp.get("/<batch_id>")
-@documented(responses={200: "The batch's progress: job counts by status", 404: "No such batch"})
-@require("editor", "maintainer", "admin")
+@documented(responses={200: body("The batch's progress: job counts by status", ref("Batch")),
+                       404: "No such batch"})
+@require("editor", "admin")
 def get_batch(batch_id: str):
     """A batch's progress: how many of its jobs are queued, running, done and failed."""
     return batch_view(visible_batch(batch_id))
 
 
 @bp.get("/<batch_id>/results")
-@documented(responses={200: "application/x-ndjson: one line per item, in submission order",
+@documented(responses={200: body("One JSON line per item, in submission order",
+                            ref("BatchResult"), media_type="application/x-ndjson"),
                        404: "No such batch"})
-@require("editor", "maintainer", "admin")
+@require("editor", "admin")
 def get_results(batch_id: str):
     """Download every item's result document or error, one JSON line per item."""
     visible_batch(batch_id)
@@ -219,7 +251,8 @@ def get_results(batch_id: str):
 
 
 @bp.post("/<batch_id>/cancel")
-@documented(responses={200: "Queued jobs cancelled; running jobs finish", 404: "No such batch"})
+@documented(responses={200: body("Queued jobs cancelled; running jobs finish", ref("Batch")),
+                       404: "No such batch"})
 @require("editor", "admin")
 def cancel_batch(batch_id: str):
     """Cancel a batch: its queued jobs fail with "cancelled", running ones finish."""
@@ -229,7 +262,8 @@ def cancel_batch(batch_id: str):
 
 
 @bp.post("/<batch_id>/retry-failed")
-@documented(responses={200: "Failed jobs queued again", 404: "No such batch",
+@documented(responses={200: body("Failed jobs queued again", ref("Batch")),
+                       404: "No such batch",
                        409: "The batch was cancelled", 503: "Task queue unavailable"})
 @require("editor", "admin")
 def retry_failed(batch_id: str):

@@ -19,6 +19,19 @@ from ..store.db import StoreUnavailable
 log = logging.getLogger(__name__)
 
 
+SHOWN_CHARS = 60
+
+
+def shown(value: object) -> str:
+    """A client's value quoted in an error message, cut short: a message must not echo
+    megabytes back, nor a NUL or control character raw."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[:SHOWN_CHARS]}...{size}"
+
+
 class ApiError(Exception):
     """An error the client can act on; subclasses fix the HTTP status and the code."""
 
@@ -75,7 +88,14 @@ class PreconditionRequired(ApiError):
 
 
 class ServiceUnavailable(ApiError):
+    """A dependency (database, broker) does not answer: always with Retry-After, so a client
+    backs off instead of hammering a server that is recovering."""
+
     status, code = 503, "unavailable"
+    RETRY_AFTER_SECONDS = 5
+
+    def __init__(self, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message, {"Retry-After": str(self.RETRY_AFTER_SECONDS), **(headers or {})})
 
 
 def _stale(exc: repo.StaleWrite) -> ApiError:

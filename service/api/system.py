@@ -14,12 +14,21 @@ from flask import Blueprint, Flask, Response, g, request
 from ..core.locales import language_of, parse_tag
 from ..domain import DEFAULT_TARGETS, JOB_STATUSES
 from ..engines import describe_engines
-from .auth import require
-from .openapi import documented
-from .requests import services
+from .auth import PUBLIC_ENDPOINTS, require
+from .errors import ServiceUnavailable
+from .openapi import RETRY_AFTER, body, documented, ref
+from .requests import check_url_input, services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("system", __name__)
+
+
+@bp.before_request
+def _check_url_input() -> None:
+    # Probes and metrics read nothing from the request, and a scraper's extra parameters must
+    # not turn a health check into a 400.
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        check_url_input()
 
 PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -50,7 +59,8 @@ def describe_locale(tag: str) -> dict:
 
 
 @bp.get("/v1/locales")
-@documented(responses={200: "Suggested target locales with English and native names"})
+@documented(responses={200: body("Suggested target locales with English and native names",
+                            ref("Locales"))})
 @require()
 def locales():
     """Target locales: a suggested set; any other locale CLDR knows is accepted too."""
@@ -59,7 +69,8 @@ def locales():
 
 
 @bp.get("/v1/engines")
-@documented(responses={200: "Every translation engine with its state and language pairs"})
+@documented(responses={
+    200: body("Every translation engine with its state and language pairs", ref("Engines"))})
 @require()
 def engines():
     """Translation engines, their state and the language pairs they serve."""
@@ -70,14 +81,18 @@ def engines():
 
 
 @bp.get("/healthz")
-@documented(responses={200: "The process is up"})
+@documented(responses={200: body("The process is up", ref("Health"))})
 def healthz():
     """Liveness: the process answers HTTP."""
     return {"status": "ok"}
 
 
 @bp.get("/readyz")
-@documented(responses={200: "Database and broker answer", 503: "A dependency does not answer"})
+@documented(responses={
+    200: body("Database and broker answer", ref("Readiness")),
+    503: body("A dependency does not answer", ref("Readiness"),
+              headers={"Retry-After": RETRY_AFTER}),
+})
 def readyz():
     """Readiness: the database and the task broker answer."""
     checks = readiness_checks(services().db.ping, services().broker_ping)
@@ -85,14 +100,40 @@ def readyz():
     if not failed:
         return {"status": "ok", "checks": checks}
     message = "not ready: " + ", ".join(f"{name} {checks[name]}" for name in failed)
+    retry = {"Retry-After": str(ServiceUnavailable.RETRY_AFTER_SECONDS)}
     return {"status": "unavailable", "checks": checks,
-            "error": {"code": "not_ready", "message": message}}, 503
+            "error": {"code": "not_ready", "message": message}}, 503, retry
 
 
-def readiness_checks(db_ping, broker_ping) -> dict[str, str]:
-    """"ok", "skipped" (no broker to check), or what failed, for each dependency."""
-    return {"database": _probe("database", db_ping),
-            "broker": _probe("broker", broker_ping) if broker_ping else "skipped"}
+PROBE_SECONDS = 1.5  # a hung dependency must not hold /readyz past a load balancer's timeout
+
+
+def readiness_checks(db_ping, broker_ping, timeout: float = PROBE_SECONDS) -> dict[str, str]:
+    """"ok", "skipped" (no broker to check), or what failed, for each dependency.
+
+    Both probes run at once, each in a daemon thread given `timeout` seconds: a server that
+    accepts connections but never answers (SIGSTOP, a full disk) is reported as "failed
+    (timeout)" while the thread is left to finish on its own.
+    """
+    probes = {"database": db_ping, "broker": broker_ping}
+    found = {name: "skipped" for name in probes}
+    threads = []
+    for name, ping in probes.items():
+        if ping is None:
+            continue
+        found[name] = "failed (timeout)"
+        thread = threading.Thread(target=_record_probe, args=(found, name, ping), daemon=True,
+                                  name=f"readyz-{name}")
+        thread.start()
+        threads.append(thread)
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return dict(found)
+
+
+def _record_probe(found: dict[str, str], name: str, ping) -> None:
+    found[name] = _probe(name, ping)
 
 
 def _probe(name: str, ping) -> str:
@@ -151,7 +192,8 @@ def init_metrics(app: Flask) -> None:
 
 
 @bp.get("/metrics")
-@documented(responses={200: "Prometheus text exposition format"})
+@documented(responses={200: body("Prometheus text exposition format, version 0.0.4",
+                            {"type": "string"}, media_type="text/plain")})
 def metrics():
     """Prometheus metrics: jobs by status, HTTP requests by endpoint and status, latency."""
     jobs = services().jobs.counts_by_status()

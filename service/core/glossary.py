@@ -27,10 +27,20 @@ ENTRY_TYPES = ("person", "place", "organization", "term")
 # phrase around "СУАР" needs a case the nominative full name does not have).
 VARIANT_KINDS = ("spelling", "former", "exonym", "ambiguous", "abbreviation")
 VARIANT_KEYS = frozenset({"text", "kind", "until", "note"})
+# Only these kinds may say when a name went out of use; a former name must.
+DATED_KINDS = ("former", "ambiguous")
+FIRST_YEAR, LAST_YEAR = 1000, 2999
 ENTRY_KEYS = frozenset({"id", "type", "names", "variants", "short", "note"})
 COLLECTION_KEYS = frozenset({"collection", "description", "entries"})
 TERRITORY_KEYS = frozenset({"collection", "description", "source", "codes", "variants", "type"})
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Matched with fullmatch: "$" would also accept a trailing newline.
+ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+_ID = re.compile(ID_PATTERN)
+# The database's column widths (service/store/models.py): an entry must fit them to be stored.
+MAX_ID = 200
+MAX_COLLECTION = 100
+# PostgreSQL cannot store a NUL in text; an unpaired surrogate cannot be encoded as UTF-8.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 # The shipped collections: package data in an installed wheel, glossaries/ in a checkout.
 DEFAULT_GLOSSARY_DIR = shipped_folder()
@@ -265,12 +275,18 @@ def parse_entry(
 
     for key in raw:
         if key not in ENTRY_KEYS:
-            fail(f"unknown field {key!r} (allowed: {', '.join(sorted(ENTRY_KEYS))})")
-    if not isinstance(entry_id, str) or not _ID.match(entry_id):
-        fail("'id' must be a lowercase slug such as 'kassym-jomart-tokayev'")
+            fail(f"unknown field {_shown(key)} (allowed: {', '.join(sorted(ENTRY_KEYS))})")
+    if not isinstance(entry_id, str) or not _ID.fullmatch(entry_id) or len(entry_id) > MAX_ID:
+        fail(f"'id' must be a lowercase slug of at most {MAX_ID} characters such as "
+             f"'kassym-jomart-tokayev', not {_shown(entry_id)}")
+    if not isinstance(collection, str) or len(collection) > MAX_COLLECTION:
+        fail(f"'collection' must be text of at most {MAX_COLLECTION} characters, "
+             f"not {_shown(collection)}")
+    elif problem := _unstorable(collection):
+        fail(f"'collection' {problem}")
     entry_type = raw.get("type")
     if entry_type not in ENTRY_TYPES:
-        fail(f"'type' must be one of {', '.join(ENTRY_TYPES)}, not {entry_type!r}")
+        fail(f"'type' must be one of {', '.join(ENTRY_TYPES)}, not {_shown(entry_type)}")
     names = _language_map(raw.get("names"), "names", fail, required=True)
     if names is not None and "en" not in names:
         fail("'names' needs an 'en' form")
@@ -286,12 +302,15 @@ def parse_entry(
             clean_variants.setdefault(variant.text, variant)
     note = raw.get("note", "")
     if not isinstance(note, str):
-        fail("'note' must be text")
+        fail(f"'note' must be text, not {_shown(note)}")
         note = ""
+    elif problem := _unstorable(note):
+        fail(f"'note' {problem}")
     if problems or names is None:
         return None, problems
-    # No problems: the id and the type passed their checks above.
+    # No problems: the id, the type and the collection passed their checks above.
     assert isinstance(entry_id, str) and isinstance(entry_type, str)
+    assert isinstance(collection, str)
     entry = Entry(
         id=entry_id,
         type=entry_type,
@@ -311,9 +330,12 @@ def parse_variant(item: object, fail) -> Variant | None:
         if not item.strip():
             fail("empty or non-text variant ''")
             return None
+        if problem := _unstorable(item):
+            fail(f"variant {_shown(item)} {problem}")
+            return None
         return Variant(_clean(item), classified=False)
     if not isinstance(item, dict):
-        fail(f"empty or non-text variant {item!r}")
+        fail(f"empty or non-text variant {_shown(item)}")
         return None
     unknown = sorted(str(k) for k in item if k not in VARIANT_KEYS)
     if unknown:
@@ -322,28 +344,36 @@ def parse_variant(item: object, fail) -> Variant | None:
         return None
     text = item.get("text")
     if not isinstance(text, str) or not text.strip():
-        fail(f"empty or non-text variant {text!r}")
+        fail(f"empty or non-text variant {_shown(text)}")
+        return None
+    if problem := _unstorable(text):
+        fail(f"variant {_shown(text)} {problem}")
         return None
     text = _clean(text)
     kind = item.get("kind", "spelling")
-    if kind not in VARIANT_KINDS:
-        fail(f"variant {text!r}: 'kind' must be one of {', '.join(VARIANT_KINDS)}, not {kind!r}")
+    if not isinstance(kind, str) or kind not in VARIANT_KINDS:
+        fail(f"variant {_shown(text)}: 'kind' must be one of {', '.join(VARIANT_KINDS)}, "
+             f"not {_shown(kind)}")
         return None
     until = item.get("until")
     if until is not None and (
-        isinstance(until, bool) or not isinstance(until, int) or not 1000 <= until <= 2999
+        isinstance(until, bool) or not isinstance(until, int)
+        or not FIRST_YEAR <= until <= LAST_YEAR
     ):
-        fail(f"variant {text!r}: 'until' must be a four-digit year, not {until!r}")
+        fail(f"variant {_shown(text)}: 'until' must be a four-digit year, not {_shown(until)}")
         return None
     if kind == "former" and until is None:
         fail(f"variant {text!r}: a former name needs 'until', the last year it was in use")
         return None
-    if until is not None and kind not in ("former", "ambiguous"):
+    if until is not None and kind not in DATED_KINDS:
         fail(f"variant {text!r}: 'until' belongs to former (or ambiguous) names, not {kind}")
         return None
     note = item.get("note", "")
     if not isinstance(note, str):
-        fail(f"variant {text!r}: 'note' must be text")
+        fail(f"variant {_shown(text)}: 'note' must be text")
+        return None
+    if problem := _unstorable(note):
+        fail(f"variant {_shown(text)}: 'note' {problem}")
         return None
     return Variant(text, kind, until, note.strip())
 
@@ -383,10 +413,17 @@ def _language_map(value: object, field_name: str, fail, required: bool) -> dict[
             canonical = normalize_tag(str(tag))
             babel_locale(canonical)
         except InvalidLanguageTag as exc:
-            fail(f"'{field_name}': {exc}")
+            reason = str(exc)  # quotes the tag whole, which may be any length
+            fail(f"'{field_name}': {reason if len(reason) < 200 else reason[:200] + '...'}")
             continue
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str):
+            fail(f"'{field_name}.{tag}' must be text, not {_shown(text)}")
+            continue
+        if not text.strip():
             fail(f"'{field_name}.{tag}' is empty")
+            continue
+        if problem := _unstorable(text):
+            fail(f"'{field_name}.{tag}' {problem}")
             continue
         result[canonical] = _clean(text)
     return result
@@ -394,6 +431,23 @@ def _language_map(value: object, field_name: str, fail, required: bool) -> dict[
 
 def _clean(text: str) -> str:
     return " ".join(text.split())
+
+
+def _unstorable(text: str) -> str | None:
+    """What makes `text` impossible to store (a NUL, an unpaired surrogate), or None."""
+    bad = _UNSTORABLE.search(text)
+    if bad is None:
+        return None
+    if bad.group() == "\x00":
+        return f"contains a NUL character (\\u0000) at position {bad.start()}; remove it"
+    return (f"contains an unpaired surrogate (\\u{ord(bad.group()):04x}) at position "
+            f"{bad.start()}; use valid Unicode")
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    """A value quoted in a problem, cut short so a huge one does not flood the report."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."
 
 
 def _parse_territories(
@@ -421,8 +475,9 @@ def _parse_territories(
     name = str(data.get("collection") or default_name)
     entries = []
     for code in codes:
-        if code not in english:
-            problems.append(Problem(source, str(code), "not a CLDR territory code"))
+        # A YAML list may hold numbers or lists; only a string can be a territory code.
+        if not isinstance(code, str) or code not in english:
+            problems.append(Problem(source, _shown(code), "not a CLDR territory code"))
             continue
         names = {}
         for language in TERRITORY_MATCH_LANGUAGES:
