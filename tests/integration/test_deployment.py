@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
 import time
 
 import pytest
@@ -125,7 +126,13 @@ def test_serve_killed_with_its_worker_finishes_the_job_after_a_restart(
     )
     assert status == 202, body
     wait_until(lambda: fake_mt.seen("/translate"), 30, "the job to reach the engine")
-    first.kill()  # serve and both workers at once: nothing finishes, nothing is given back
+    # serve and both workers at once, SIGKILL: nothing finishes, nothing is given back. The
+    # workers run in sessions of their own, so they are killed by pid, not with serve's group.
+    workers = first.children()
+    assert len(workers) == 2, workers
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    first.kill()
 
     second = start_process("serve-2", argv, ready="serving on", env=env, cwd=folder)
     job = Http(port, key).wait_for_job(headers["Location"], timeout=60)
