@@ -26,28 +26,6 @@ DOCUMENT = {
 }
 
 
-@pytest.fixture
-def app(database, queue):
-    app = create_app({"TESTING": True}, enqueue=queue, database=database)
-    queue.store = app.extensions["audarma"].jobs
-    return app
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def auth(app):
-    keys = app.extensions["audarma"].keys
-    headers = {}
-    for label, role in [("editor", "editor"), ("editor2", "editor"),
-                        ("maintainer", "maintainer"), ("admin", "admin")]:
-        headers[label] = {"Authorization": f"Bearer {keys.create(role, name=label)[0]}"}
-    return headers
-
-
 def items(n: int) -> list[dict]:
     return [{"text": f"Article number {i}.", "id": f"a{i}"} for i in range(n)]
 
