@@ -8,7 +8,7 @@ from dataclasses import fields, replace
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from . import api
+from . import api, ui
 from .api.errors import ServiceUnavailable
 from .config import Settings
 from .logs import configure
@@ -42,6 +42,7 @@ def create_app(
     db = database or Database(settings.database_url)
     app.extensions["audarma"] = Services.on(settings, db, enqueue or no_task_queue)
     api.init_app(app)
+    ui.init_app(app)
     if not app.testing:
         configure()  # under gunicorn this is the only logging setup the API gets
     if enqueue is None:

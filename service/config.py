@@ -49,8 +49,16 @@ class Settings:
     # Networks a callback URL may reach although they are not public (service/netguard.py),
     # e.g. "127.0.0.0/8,::1/128" for a receiver on this machine; empty: public addresses only.
     webhook_allow_networks: tuple[str, ...] = ()
-    # How long a verified API key is trusted without asking the database again.
-    key_cache_seconds: float = 5.0
+    # How long a verified API key is trusted without asking the database again. 0 (the
+    # default): every request asks, so a key revoked in the UI or by `audarma keys revoke`
+    # stops at once in every process; a busy deployment may trade that for fewer reads.
+    key_cache_seconds: float = 0.0
+    # The maintainers' UI: the key that signs session cookies (empty: one made once and kept
+    # in the database, shared by every process), sign-in lockout, cookies marked Secure.
+    secret_key: str = ""
+    ui_max_failed_logins: int = 5
+    ui_lockout_seconds: float = 900.0
+    ui_secure_cookies: bool = False  # also on whenever a request arrives over HTTPS
     # A message taken by a worker that dies (SIGKILL) comes back after this many seconds; it
     # must exceed the longest job including its retry waits.
     broker_visibility_timeout: float = 3600.0

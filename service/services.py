@@ -38,6 +38,8 @@ class Services:
     # Set by the API's init: the rate limiter and the request metrics.
     limiter: Any = None
     metrics: Any = None
+    # Set by the UI's init: the people who sign in to /ui (service.store.users.UserStore).
+    users: Any = None
 
     @classmethod
     def on(cls, settings: Settings, db: Database, enqueue: Enqueue) -> Services:

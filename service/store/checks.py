@@ -19,5 +19,7 @@ CHECKS = [
     ("glossary_entries", "ck_glossary_entries_version", "version >= 1"),
     ("glossary_entries", "ck_glossary_entries_lengths",
      "length(id) <= 200 AND length(collection) <= 100"),
+    ("users", "ck_users_role", "role IN ('editor', 'maintainer', 'admin')"),
+    ("users", "ck_users_failed_logins", "failed_logins >= 0"),
     ("candidates", "ck_candidates_status", "status IN ('pending', 'approved', 'rejected')"),
 ]

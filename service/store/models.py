@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -73,6 +74,15 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # An Argon2id hash (service/store/users.py); NULL: the user cannot sign in to the UI.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Failed sign-ins since the last good one; at the limit the account locks until locked_until.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped when the password changes or an admin signs the user out: older sessions end.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    __table_args__ = (*_checks("users"),)
 
 
 class Job(Base):
@@ -196,6 +206,10 @@ class GlossaryEntry(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_by: Mapped[str] = mapped_column(String(200), default="")
+    # Folded forms and the languages with a name, for the maintainers' search
+    # (service/store/search.py); written with the body, never by hand.
+    search: Mapped[str] = mapped_column(Text, default="", server_default="")
+    languages: Mapped[str] = mapped_column(String(1000), default="", server_default="")
 
     __table_args__ = (*_checks("glossary_entries"),)
 
@@ -208,9 +222,12 @@ class GlossaryHistory(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entry_id: Mapped[str] = mapped_column(String(200), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(16))  # create | update | delete | import
-    body: Mapped[dict | None] = mapped_column(JSON)
-    changed_by: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(16))  # create | update | delete | import | revert
+    body: Mapped[dict | None] = mapped_column(JSON)  # after the change; None: deleted
+    # The body before the change (None: the entry did not exist or was deleted), so a change
+    # can be shown and reverted on its own.
+    before: Mapped[dict | None] = mapped_column(JSON)
+    changed_by: Mapped[str] = mapped_column(String(200), default="", index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
@@ -237,6 +254,8 @@ class Candidate(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
     contexts: Mapped[list] = mapped_column(JSON, default=list)  # a few recent snippets
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    # The matcher's similarity to the suggested entity (0-1), the highest seen.
+    score: Mapped[float | None] = mapped_column(Float)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     decided_by: Mapped[str] = mapped_column(String(200), default="")
@@ -246,3 +265,26 @@ class Candidate(Base):
         Index("ix_candidates_entity", "entity_id"),
         *_checks("candidates"),
     )
+
+
+class EntityMention(Base):
+    """A job that linked a glossary entity: the entry page lists the recent articles."""
+
+    __tablename__ = "entity_mentions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity_id: Mapped[str] = mapped_column(String(200))
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    __table_args__ = (Index("ix_entity_mentions_entity_at", "entity_id", "at"),)
+
+
+class AppSecret(Base):
+    """Secrets the processes of one deployment share, made on first use (the UI's session key
+    when AUDARMA_SECRET_KEY is not set)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
-from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from .db import Database
 from .models import (
     ApiKey,
     Candidate,
+    EntityMention,
     GlossaryEntry,
     GlossaryHistory,
     GlossaryState,
@@ -36,8 +37,10 @@ from .models import (
     WebhookDelivery,
     now,
 )
+from .search import entry_search_fields, language_pattern, query_pattern
 
 MAX_CONTEXTS = 5  # snippets kept per candidate
+MAX_HISTORY = 10_000  # versions of one entry shown
 # Fields a client gets back from GET and may send back in PUT; the server owns them.
 _READ_ONLY = frozenset({"version", "collection", "updated_at", "updated_by", "territory"})
 
@@ -437,6 +440,8 @@ class KeyStore:
         return plaintext, self._key_dict(key)
 
     def authenticate(self, plaintext: str) -> dict | None:
+        if self.cache_seconds <= 0:
+            return self._authenticate(plaintext)
         digest = _hash_key(plaintext)
         cached = self._verified.get(digest)
         if cached and time.monotonic() - cached[0] < self.cache_seconds:
@@ -478,6 +483,13 @@ class KeyStore:
     def count(self) -> int:
         with self.db.session() as session:
             return session.scalar(select(func.count()).select_from(ApiKey)) or 0
+
+    def list(self) -> builtins.list[dict]:
+        """Every key, newest first, with its state (never the key or its hash)."""
+        with self.db.session() as session:
+            rows = session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc()))
+            return [{**self._key_dict(k), "created_at": _iso(k.created_at),
+                     "revoked": k.revoked} for k in rows]
 
     @staticmethod
     def _key_dict(key: ApiKey) -> dict:
@@ -533,21 +545,33 @@ class GlossaryStore:
             return [entry_from_row(row) for row in rows]
 
     def list(
-        self, q: str | None = None, type: str | None = None, limit: int = 100, offset: int = 0
+        self, q: str | None = None, type: str | None = None, limit: int = 100, offset: int = 0,
+        *, collection: str | None = None, missing: str | None = None,
     ) -> tuple[list[dict], int]:
+        """Live entries matching a query in any language or variant (case, accents and
+        look-alike letters ignored), of a type, in a collection, or without a name in the
+        language `missing`; and how many match in all."""
         with self.db.session() as session:
             query = select(GlossaryEntry).where(GlossaryEntry.deleted.is_(False))
             if type:
                 query = query.where(GlossaryEntry.type == type)
-            if q:
-                like = f"%{q.lower()}%"
-                query = query.where(
-                    or_(func.lower(GlossaryEntry.id).like(like),
-                        func.lower(cast(GlossaryEntry.body, Text)).like(like))
-                )
+            if collection:
+                query = query.where(GlossaryEntry.collection == collection)
+            if missing:
+                query = query.where(GlossaryEntry.languages.not_like(language_pattern(missing)))
+            if q and q.strip():
+                query = query.where(GlossaryEntry.search.like(query_pattern(q), escape="\\"))
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             rows = session.scalars(query.order_by(GlossaryEntry.id).limit(limit).offset(offset))
             return [self._entry_dict(row) for row in rows], total
+
+    def collections(self) -> builtins.list[str]:
+        """The collections that hold a live entry, for the list's filter."""
+        with self.db.session() as session:
+            return builtins.list(session.scalars(
+                select(GlossaryEntry.collection).where(GlossaryEntry.deleted.is_(False))
+                .distinct().order_by(GlossaryEntry.collection)
+            ))
 
     def get(self, entry_id: str) -> dict | None:
         with self.db.session() as session:
@@ -556,16 +580,35 @@ class GlossaryStore:
 
     # `builtins.list` in annotations below: in this class `list` is the method above.
     def history(self, entry_id: str) -> builtins.list[dict]:
+        """Every version of one entry, oldest first."""
+        return builtins.list(reversed(self.changes(entry_id=entry_id, limit=MAX_HISTORY)))
+
+    def changes(
+        self, entry_id: str | None = None, by: str | None = None, limit: int = 100,
+        offset: int = 0,
+    ) -> builtins.list[dict]:
+        """Changes to the glossary, newest first, optionally of one entry or by one person."""
         with self.db.session() as session:
+            query = select(GlossaryHistory)
+            if entry_id:
+                query = query.where(GlossaryHistory.entry_id == entry_id)
+            if by:
+                query = query.where(GlossaryHistory.changed_by == by)
             rows = session.scalars(
-                select(GlossaryHistory).where(GlossaryHistory.entry_id == entry_id)
-                .order_by(GlossaryHistory.id)
+                query.order_by(GlossaryHistory.id.desc()).limit(limit).offset(offset)
             )
-            return [
-                {"version": r.version, "action": r.action, "body": r.body,
-                 "changed_by": r.changed_by, "at": _iso(r.at)}
-                for r in rows
-            ]
+            return [self._change_dict(r) for r in rows]
+
+    def change(self, change_id: int) -> dict | None:
+        with self.db.session() as session:
+            row = session.get(GlossaryHistory, change_id)
+            return self._change_dict(row) if row else None
+
+    @staticmethod
+    def _change_dict(r: GlossaryHistory) -> dict:
+        return {"id": r.id, "entry_id": r.entry_id, "version": r.version, "action": r.action,
+                "body": r.body, "before": r.before, "changed_by": r.changed_by,
+                "at": _iso(r.at)}
 
     # -- writing
 
@@ -593,12 +636,44 @@ class GlossaryStore:
     def delete(self, entry_id: str, expected_version: int, by: str) -> None:
         with self.db.session() as session:
             row = self._current(session, entry_id, expected_version)
-            row.deleted = True
-            row.version += 1
-            row.updated_at, row.updated_by = now(), by
-            session.add(GlossaryHistory(entry_id=row.id, version=row.version, action="delete",
-                                        body=None, changed_by=by))
-            self._bump(session)
+            self._delete(session, row, by, "delete")
+
+    def _delete(self, session: Session, row: GlossaryEntry, by: str, action: str) -> None:
+        before = self._full_body(row)
+        row.deleted = True
+        row.version += 1
+        row.updated_at, row.updated_by = now(), by
+        session.add(GlossaryHistory(entry_id=row.id, version=row.version, action=action,
+                                    body=None, before=before, changed_by=by))
+        self._bump(session)
+
+    def revert(self, change_id: int, by: str) -> dict:
+        """Undo one change: the entry gets the body it had before that change, as a new version
+        (a change that created the entry deletes it). Later changes stay in the history, and
+        the revert can itself be reverted."""
+        with self.db.session() as session:
+            change = session.get(GlossaryHistory, change_id)
+            if change is None:
+                raise NotFound(str(change_id))
+            row = session.get(GlossaryEntry, change.entry_id, with_for_update=True)
+            before = change.before
+            if before is None:
+                if row is None or row.deleted:
+                    raise InvalidGlossaryEntry(
+                        f"change {change_id} created {change.entry_id!r}, which is already "
+                        "deleted: there is nothing to revert")
+                self._delete(session, row, by, "revert")
+            else:
+                entry = self._validate(before, before.get("collection", ""))
+                if row is None:
+                    row = GlossaryEntry(id=entry.id, version=0)
+                    session.add(row)
+                entry = replace(entry, collection=before.get("collection", row.collection),
+                                territory=before.get("territory"))
+                self._write(session, row, entry, by, "revert")
+            version = row.version
+        return {"entry_id": change.entry_id, "version": version,
+                "deleted": before is None}
 
     def add_variant(
         self, entry_id: str, spelling: str, by: str, kind: str = "spelling",
@@ -693,15 +768,24 @@ class GlossaryStore:
         return row
 
     def _write(self, session, row: GlossaryEntry, entry: Entry, by: str, action: str) -> None:
+        before = None if row.deleted or not row.version else self._full_body(row)
         row.collection = entry.collection or row.collection or ""
         row.type = entry.type
         row.body = entry_body(entry)
+        for column, value in entry_search_fields(row.id, row.body).items():
+            setattr(row, column, value)
         row.deleted = False
         row.version = (row.version or 0) + 1
         row.updated_at, row.updated_by = now(), by
         session.add(GlossaryHistory(entry_id=row.id, version=row.version, action=action,
-                                    body=row.body, changed_by=by))
+                                    body=self._full_body(row), before=before, changed_by=by))
         self._bump(session)
+
+    @staticmethod
+    def _full_body(row: GlossaryEntry) -> dict:
+        """An entry as history keeps it: the YAML entry's fields with its type and collection,
+        enough to write it back."""
+        return {"id": row.id, "type": row.type, "collection": row.collection, **row.body}
 
     @staticmethod
     def _bump(session) -> None:
@@ -749,12 +833,35 @@ class CandidateStore:
                     session.add(row)
                 row.count += 1
                 row.last_seen = now()
+                score = change.get("confidence")
+                if isinstance(score, int | float) and (row.score is None or score > row.score):
+                    row.score = float(score)
                 snippet = _snippet(text, change["start"], change["end"])
                 row.contexts = ([{"job": job_id, "text": snippet}] + list(row.contexts or []))[
                     :MAX_CONTEXTS
                 ]
                 seen += 1
         return seen
+
+    def record_mentions(self, job_id: str, entity_ids: Iterable[str]) -> None:
+        """Note which entities a job linked, for the entry page's recent articles."""
+        at = now()
+        rows = [EntityMention(entity_id=e, job_id=job_id, at=at) for e in dict.fromkeys(entity_ids)]
+        if rows:
+            with self.db.session() as session:
+                session.add_all(rows)
+
+    def mentions(self, entity_id: str, limit: int = 10) -> builtins.list[dict]:
+        """The jobs that most recently linked the entity, newest first, with their opening."""
+        with self.db.session() as session:
+            rows = session.execute(
+                select(EntityMention.job_id, EntityMention.at, func.substr(Job.text, 1, 200))
+                .join(Job, Job.id == EntityMention.job_id)
+                .where(EntityMention.entity_id == entity_id)
+                .order_by(EntityMention.at.desc(), EntityMention.id.desc()).limit(limit)
+            )
+            return [{"job_id": job_id, "at": _iso(at), "opening": opening}
+                    for job_id, at, opening in rows]
 
     def list(self, status: str = "pending", limit: int = 100, offset: int = 0) -> list[dict]:
         with self.db.session() as session:
@@ -763,6 +870,12 @@ class CandidateStore:
                 .order_by(Candidate.count.desc(), Candidate.id).limit(limit).offset(offset)
             )
             return [self._dict(row) for row in rows]
+
+    def count(self, status: str = "pending") -> int:
+        with self.db.session() as session:
+            return session.scalar(
+                select(func.count()).select_from(Candidate).where(Candidate.status == status)
+            ) or 0
 
     def get(self, candidate_id: int) -> dict | None:
         with self.db.session() as session:
@@ -802,7 +915,7 @@ class CandidateStore:
     def _dict(row: Candidate) -> dict:
         return {"id": row.id, "spelling": row.spelling, "language": row.language,
                 "entity_id": row.entity_id, "kind": row.kind, "count": row.count,
-                "contexts": row.contexts, "status": row.status,
+                "contexts": row.contexts, "status": row.status, "score": row.score,
                 "first_seen": _iso(row.first_seen), "last_seen": _iso(row.last_seen),
                 "decided_by": row.decided_by}
 

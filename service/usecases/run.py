@@ -183,8 +183,17 @@ def _record_candidates(candidates: Candidates, job_id: str, text: str, document:
         candidates.record(
             job_id, document["source_language"], text, document["normalized"]["changes"]
         )
+        candidates.record_mentions(job_id, linked_entities(document))
     except Exception:
         log.exception("job %s: could not record glossary candidates", job_id)
+
+
+def linked_entities(document: dict) -> list[str]:
+    """The glossary entities a result names or changes, in order of first appearance."""
+    found = [c["entity"] for c in document["normalized"]["changes"] if c.get("entity")]
+    for version in document.get("versions", {}).values():
+        found += [n["entity"] for n in version.get("names", ()) if n.get("entity")]
+    return list(dict.fromkeys(found))
 
 
 def retry_or_fail(

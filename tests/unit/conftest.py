@@ -73,3 +73,39 @@ def auth(app):
         plaintext, _ = keys.create(role, name=label)
         headers[label] = {"Authorization": f"Bearer {plaintext}"}
     return headers
+
+
+class UiSession:
+    """A test client signed in to /ui as one user; post() adds the CSRF token the UI gave."""
+
+    PASSWORD = "correct-horse-battery"
+
+    def __init__(self, app, name: str, role: str):
+        self.app = app
+        self.client = app.test_client()
+        self.user = app.extensions["audarma"].users.create(name, role, self.PASSWORD)
+        self.post("/ui/login", data={"username": name, "password": self.PASSWORD})
+
+    def token(self) -> str:
+        with self.client.session_transaction("/ui/") as session:
+            if "csrf_token" not in session:
+                session["csrf_token"] = "test-token"
+            return session["csrf_token"]
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: dict | None = None, **kwargs):
+        return self.client.post(path, data={"csrf_token": self.token(), **(data or {})}, **kwargs)
+
+
+@pytest.fixture
+def ui(app):
+    """A maintainer signed in to the UI (ui.get / ui.post; ui.client for raw requests)."""
+    return UiSession(app, "mara", "maintainer")
+
+
+@pytest.fixture
+def ui_admin(app):
+    """An admin signed in to the UI."""
+    return UiSession(app, "ada", "admin")

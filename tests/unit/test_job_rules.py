@@ -95,6 +95,9 @@ class FakeCandidates:
     def record(self, job_id, language, text, changes):
         self.recorded.append((job_id, language, [c["original"] for c in changes]))
 
+    def record_mentions(self, job_id, entity_ids):
+        self.mentioned = (job_id, list(entity_ids))
+
 
 class FlakyEngine:
     """Serves en->de; raises the given errors first, then translates by upper-casing."""

@@ -1,0 +1,24 @@
+"""The glossary maintainers' web UI under /ui: server-rendered Flask and Jinja, no JavaScript
+needed (static/ui.js only adds conveniences).
+
+Pages live in one module each (entries, candidates, try-it, import and export, history, keys);
+security.py holds what every page shares: the signed-in user, CSRF tokens and the response
+headers. Templates autoescape everything; nothing a page shows is marked safe.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("ui", __name__, url_prefix="/ui", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+
+def init_app(app: Flask) -> None:
+    # Each page module registers its views on bp when imported.
+    from . import candidates, entries, history, interchange, keys, pages, security, tryit
+
+    del candidates, entries, history, interchange, keys, pages, tryit
+
+    security.init_app(app)
+    app.register_blueprint(bp)
