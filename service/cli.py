@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import sys
 from pathlib import Path
 
 import click
 
-from .core.glossary import check_glossary, unclassified_variants
+from .core.glossary import ENTRY_TYPES, check_glossary, collection_files, unclassified_variants
+from .core.interchange import FORMATS, collection_file_name
 from .domain import ROLES
 
 EXIT_BAD_INPUT = 2
@@ -207,62 +206,94 @@ def glossary_check(paths, strict):
 
 @glossary.command("import")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True), required=True)
-def glossary_import(paths):
-    """Validate collections and load them into the database (entries with the same id are
-    replaced; the change is recorded in each entry's history)."""
-    entries, problems = check_glossary(list(paths))
-    for problem in problems:
-        click.echo(f"error: {problem}", err=True)
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s); nothing was imported")
-    from .store.repositories import GlossaryStore
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="yaml", show_default=True,
+              help="yaml collections (files or folders), a csv-pair glossary (source,target), "
+                   "a csv-wide one (a column per language) or TBX-Basic.")
+@click.option("--source", default="en", show_default=True,
+              help="The language CSV rows are matched by (and csv-pair's first column).")
+@click.option("--target", default=None, help="csv-pair's second column (required for it).")
+@click.option("--type", "entry_type", type=click.Choice(ENTRY_TYPES), default="term",
+              show_default=True, help="The type of new entities whose row gives none.")
+@click.option("--collection", default="import", show_default=True,
+              help="The collection of new entities whose row gives none.")
+@click.option("--dry-run", is_flag=True, help="Show what the import would do; write nothing.")
+def glossary_import(paths, fmt, source, target, entry_type, collection, dry_run):
+    """Import glossary files: a dry run first (adds, changes, conflicts, errors), then, unless
+    --dry-run, all of it in one transaction. Nothing is written when any row is invalid;
+    conflicting rows are left out and listed. Every change is recorded in the entry's history."""
+    from .core.interchange import InterchangeError, ReadResult, read
+    from .core.locales import InvalidLanguageTag, normalize_tag
+    from .store.imports import PlanRefused, apply_import, plan_import
 
-    count = GlossaryStore(_database()).import_entries(entries, by="cli import")
-    click.echo(f"imported {count} entries")
+    try:
+        source = normalize_tag(source)
+        target = normalize_tag(target) if target else None
+    except InvalidLanguageTag as exc:
+        raise click.ClickException(str(exc)) from exc
+    found = ReadResult()
+    files = collection_files(paths) if fmt == "yaml" else [Path(p) for p in paths]
+    for path in files:
+        try:
+            found.extend(read(fmt, _read_bytes(str(path)), source=source, target=target,
+                              name=str(path)))
+        except InterchangeError as exc:
+            raise click.ClickException(str(exc)) from exc
+    database = _database()
+    plan = plan_import(database, found, source=source, target=target,
+                       default_type=entry_type, collection=collection, by="cli import")
+    counts = plan.counts()
+    click.echo(("dry run: " if dry_run else "plan: ")
+               + ", ".join(f"{n} {action}" for action, n in counts.items()))
+    for item in plan.items:
+        if item.action != "unchanged":
+            click.echo(item.describe(), err=item.action == "error")
+    if dry_run:
+        return
+    try:
+        result = apply_import(database, plan, by="cli import")
+    except PlanRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"imported: {result.added} added, {result.changed} changed, "
+               f"{len(result.conflicts)} conflict(s) left out")
 
 
 @glossary.command("export")
-@click.argument("folder", type=click.Path(file_okay=False))
-def glossary_export(folder):
-    """Write the database's glossary as YAML collections (one file per collection)."""
-    import yaml
-
+@click.argument("out", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="yaml", show_default=True,
+              help="yaml writes a folder of collections; the others one file (- for stdout).")
+@click.option("--source", default="en", show_default=True,
+              help="csv-pair's first column; the first column of csv-wide; TBX's xml:lang.")
+@click.option("--target", default=None, help="csv-pair's second column (required for it).")
+def glossary_export(out, fmt, source, target):
+    """Write the database's glossary as YAML collections (one file per collection), or as
+    one csv-pair, csv-wide or TBX-Basic file."""
+    from .core.interchange import write_csv_pair, write_csv_wide, write_tbx, write_yaml
     from .store.repositories import GlossaryStore
 
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    for collection, entries in GlossaryStore(_database()).export().items():
-        territories = [e for e in entries if "territory" in e]
-        curated = [e for e in entries if "territory" not in e]
-        if territories:
-            data = {"collection": collection, "source": "cldr-territories",
-                    "codes": [e["territory"] for e in territories],
-                    "variants": {e["territory"]: e["variants"] for e in territories
-                                 if e.get("variants")}}
-        else:
-            data = {"collection": collection, "entries": curated}
-        path = out / collection_file_name(collection)
-        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-        if any(mark in text for mark in YAML_LINE_BREAKS):
-            # PyYAML writes these raw, and a reader folds them to a space: escape everything.
-            text = yaml.safe_dump(data, allow_unicode=False, sort_keys=False)
-        path.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {path} ({len(entries)} entries)")
-
-
-# Characters YAML reads as line breaks (NEL, LINE and PARAGRAPH SEPARATOR).
-YAML_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
-
-
-def collection_file_name(collection: str) -> str:
-    """A file name inside the export folder for any collection name. The name itself travels
-    inside the file (`collection:`), so the file name only has to be safe and unique: a name
-    with a slash, dots or characters a file system may refuse gets a slug and a short hash."""
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", collection).strip("-")[:60]
-    if slug == collection and slug:
-        return f"{slug}.yaml"
-    digest = hashlib.sha256(collection.encode("utf-8")).hexdigest()[:10]
-    return f"{slug or 'collection'}-{digest}.yaml"
+    grouped = GlossaryStore(_database()).export()
+    if fmt == "yaml":
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        for collection, text in write_yaml(grouped).items():
+            path = folder / collection_file_name(collection)
+            path.write_text(text, encoding="utf-8")
+            click.echo(f"wrote {path} ({len(grouped[collection])} entries)")
+        return
+    entries = [{**entry, "collection": collection}
+               for collection, members in grouped.items() for entry in members]
+    if fmt == "csv-pair":
+        if not target:
+            raise click.ClickException("--format csv-pair needs --target (the second column)")
+        text = write_csv_pair(entries, source, target)
+    elif fmt == "csv-wide":
+        text = write_csv_wide(entries, source)
+    else:
+        text = write_tbx(entries, source)
+    if out == "-":
+        click.echo(text, nl=False)
+        return
+    Path(out).write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out} ({len(entries)} entries, {fmt})", err=True)
 
 
 @main.group()
@@ -303,6 +334,70 @@ def keys_create(role, name):
     click.echo(f"webhook secret (verifies X-Audarma-Signature): {store.webhook_secret(key['id'])}",
                err=True)
     click.echo(plaintext)
+
+
+@keys.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the keys as JSON.")
+def keys_list(as_json):
+    """List API keys: id, prefix, role, name, created, revoked (never the keys themselves)."""
+    from .store.repositories import KeyStore
+
+    rows = KeyStore(_database(upgrade=True)).list()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        state = "revoked" if row["revoked"] else "active"
+        click.echo(f"{row['id']}  ak_{row['prefix']}_…  {row['role']:<10}  {state:<7}  "
+                   f"{row['created_at'][:19]}  {row['name']}")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id):
+    """Revoke the key with this id (from `audarma keys list`); it stops working at once."""
+    from .store.repositories import KeyStore, NotFound
+
+    try:
+        KeyStore(_database(upgrade=True)).revoke(key_id)
+    except NotFound as exc:
+        raise click.ClickException(f"no API key with id {key_id!r}; see `audarma keys list`"
+                                   ) from exc
+    click.echo(f"revoked {key_id}")
+
+
+@main.group()
+def users() -> None:
+    """People who sign in to the maintainers' UI (/ui)."""
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice(["maintainer", "admin"]), required=True)
+def users_create(username, role):
+    """Create a UI user. The password is asked for at a terminal, or read from the first line
+    of standard input (`printf '%s\\n' "$PW" | audarma users create ...`)."""
+    from .store.users import UserError, UserStore
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = UserStore(_database(upgrade=True)).create(username, role, password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created {user['role']} {user['name']}")
+
+
+@users.command("list")
+def users_list():
+    """List UI users with their role and whether they are locked out."""
+    from .store.users import UserStore
+
+    for user in UserStore(_database(upgrade=True)).list():
+        locked = f"  locked until {user['locked_until'][:19]}" if user["locked_until"] else ""
+        click.echo(f"{user['name']:<24} {user['role']}{locked}")
 
 
 def _settings():
