@@ -133,6 +133,8 @@ def _announce(echo: Callable[[str], None], url: str, prepared: Prepared) -> None
     echo(f"audarma is serving on {url} (embedded database, broker and worker)")
     if prepared.seeded:
         echo(f"glossary: {prepared.seeded} entries loaded from the shipped collections")
+    echo(f"glossary maintainers' UI: {url}/ui/ (make a login with "
+         "`audarma users create --role admin --username NAME`)")
     if prepared.editor_key is None:
         echo(
             "editor key: printed on the first start (only its hash is stored); make another "

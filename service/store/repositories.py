@@ -418,7 +418,7 @@ def _hash_key(plaintext: str) -> str:
 class KeyStore:
     """API keys. A key is `ak_<prefix>_<secret>`; only its SHA-256 is stored."""
 
-    def __init__(self, db: Database, cache_seconds: float = 5.0):
+    def __init__(self, db: Database, cache_seconds: float = 0.0):
         self.db = db
         # How long a verified key is trusted without asking the database again: every request
         # authenticates, and a revocation taking a few seconds to bite is acceptable
@@ -827,6 +827,8 @@ class CandidateStore:
                     )
                 )
                 if row is None:
+                    if self._rejected(session, spelling, language):
+                        continue  # a maintainer said no to this spelling: never ask again
                     row = Candidate(spelling=spelling, language=language,
                                     entity_id=change.get("entity"), kind="fuzzy", count=0,
                                     contexts=[])
@@ -842,6 +844,17 @@ class CandidateStore:
                 ]
                 seen += 1
         return seen
+
+    @staticmethod
+    def _rejected(session: Session, spelling: str, language: str) -> bool:
+        """Whether the spelling was rejected in this language, whichever entity it was
+        suggested for: the matcher may suggest it for another entity later."""
+        return session.scalar(
+            select(Candidate.id).where(
+                Candidate.spelling == spelling, Candidate.language == language,
+                Candidate.status == "rejected",
+            ).limit(1)
+        ) is not None
 
     def record_mentions(self, job_id: str, entity_ids: Iterable[str]) -> None:
         """Note which entities a job linked, for the entry page's recent articles."""
@@ -883,9 +896,11 @@ class CandidateStore:
             return self._dict(row) if row else None
 
     def approve(self, candidate_id: int, by: str, glossary: GlossaryStore,
-                entity_id: str | None = None) -> dict:
-        """Accept the spelling as a variant of its entity (or of `entity_id`). The variant and
-        the decision are written in one transaction: neither is kept without the other."""
+                entity_id: str | None = None, kind: str = "spelling",
+                until: int | None = None) -> dict:
+        """Accept the spelling as a variant of its entity (or of `entity_id`), of the given
+        kind (`until`: a former name's last year). The variant and the decision are written in
+        one transaction: neither is kept without the other."""
         if glossary.db is not self.db:
             raise ValueError("the glossary and the candidates must share one database")
         with self.db.session() as session:
@@ -895,9 +910,22 @@ class CandidateStore:
             target = entity_id or row.entity_id
             if not target:
                 raise InvalidGlossaryEntry("this candidate names no entity; give one")
-            glossary.add_variant_in(session, target, row.spelling, by)
+            glossary.add_variant_in(session, target, row.spelling, by, kind, until)
             row.status, row.decided_by = "approved", by
             return self._dict(row)
+
+    def create_entity(self, candidate_id: int, body: dict, by: str,
+                      glossary: GlossaryStore) -> dict:
+        """Make a new glossary entry (`body`, validated like any other) for a spelling no entry
+        covers, and mark the candidate approved; returns the new entry.
+
+        Two transactions: the entry first, then the decision. If the second fails the entry
+        stays and the candidate is still pending, which a maintainer sees and can reject."""
+        if self.get(candidate_id) is None:
+            raise NotFound(str(candidate_id))
+        entry = glossary.create(body, by)
+        self._decide(candidate_id, "approved", by)
+        return entry
 
     def reject(self, candidate_id: int, by: str) -> dict:
         if self.get(candidate_id) is None:

@@ -8,10 +8,9 @@ headers. Templates autoescape everything; nothing a page shows is marked safe.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-bp = Blueprint("ui", __name__, url_prefix="/ui", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+from .blueprint import bp
 
 
 def init_app(app: Flask) -> None:

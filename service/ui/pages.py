@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..api.requests import services
 from ..store.users import AccountLocked
-from . import bp
+from .blueprint import bp
 from .security import login_required, safe_next, sign_in, sign_out, users
 
 MAX_FIELD = 1024

@@ -20,7 +20,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from ..api.requests import services
 from ..store.users import Lockout, UserStore
-from . import bp
+from .blueprint import bp
 
 CSRF_FIELD = "csrf_token"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -32,10 +32,10 @@ class _Sessions(SecureCookieSessionInterface):
     signed with a key read from the database on first use, not when the app is built (the
     API starts, and answers 503s, with the database down)."""
 
-    def get_cookie_secure(self, app: Flask) -> bool:  # type: ignore[override]
+    def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
-    def get_signing_serializer(self, app: Flask):  # type: ignore[override]
+    def get_signing_serializer(self, app: Flask):
         if not request.path.startswith("/ui/"):
             return None  # the JSON API has no sessions: no cookie, no database read
         if not app.secret_key:
