@@ -17,11 +17,18 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..core.glossary import Entry, parse_entry, read_collections, variants_from_data
+from ..core.folding import fold
+from ..core.glossary import (
+    Entry,
+    cross_check,
+    parse_entry,
+    read_collections,
+    variants_from_data,
+)
 from ..domain import JobStatus, Queue
 from .db import Database
 from .models import (
@@ -37,7 +44,13 @@ from .models import (
     WebhookDelivery,
     now,
 )
-from .search import entry_search_fields, language_pattern, query_pattern
+from .search import (
+    SEPARATOR,
+    entry_search_fields,
+    language_pattern,
+    like_escape,
+    query_pattern,
+)
 
 MAX_CONTEXTS = 5  # snippets kept per candidate
 MAX_HISTORY = 10_000  # versions of one entry shown
@@ -768,6 +781,8 @@ class GlossaryStore:
         return row
 
     def _write(self, session, row: GlossaryEntry, entry: Entry, by: str, action: str) -> None:
+        if action != "import":  # imports check whole collections (check_glossary, imports.py)
+            self._check_against_others(session, entry)
         before = None if row.deleted or not row.version else self._full_body(row)
         row.collection = entry.collection or row.collection or ""
         row.type = entry.type
@@ -780,6 +795,33 @@ class GlossaryStore:
         session.add(GlossaryHistory(entry_id=row.id, version=row.version, action=action,
                                     body=self._full_body(row), before=before, changed_by=by))
         self._bump(session)
+
+    @staticmethod
+    def _check_against_others(session: Session, entry: Entry) -> None:
+        """The rules `audarma glossary check` applies across entries, for one entry being
+        written: none of its variants may be another entry's name, short form or variant, and
+        none of its names may be another entry's variant. Only the entries that hold one of its
+        forms (an exact line of their folded search column) are read."""
+        forms = {fold(text) for text in (*entry.names.values(), *entry.short.values(),
+                                         *(v.text for v in entry.variants))}
+        forms.discard("")
+        if not forms:
+            return
+        lines = literal(SEPARATOR) + GlossaryEntry.search + literal(SEPARATOR)
+        holds = [lines.like(f"%{SEPARATOR}{like_escape(form)}{SEPARATOR}%", escape="\\")
+                 for form in forms]
+        with session.no_autoflush:  # the row being written may be new and not complete yet
+            rows = session.scalars(
+                select(GlossaryEntry).where(GlossaryEntry.deleted.is_(False),
+                                            GlossaryEntry.id != entry.id, or_(*holds))
+            )
+            neighbours = [entry_from_row(row) for row in rows]
+        if not neighbours:
+            return
+        before = set(cross_check(neighbours))
+        problems = [p.message for p in cross_check([*neighbours, entry]) if p not in before]
+        if problems:
+            raise InvalidGlossaryEntry("; ".join(dict.fromkeys(problems)))
 
     @staticmethod
     def _full_body(row: GlossaryEntry) -> dict:

@@ -48,11 +48,14 @@ def entry_search_fields(entry_id: str, body: Mapping) -> dict[str, str]:
     return {"search": search_key(entry_id, body), "languages": languages_key(body)}
 
 
+def like_escape(text: str) -> str:
+    """Text for a LIKE pattern with escape character backslash: its wildcards taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def query_pattern(query: str) -> str:
     """A LIKE pattern for a maintainer's query: folded, with LIKE's own wildcards escaped."""
-    folded = fold(query.strip())
-    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{like_escape(fold(query.strip()))}%"
 
 
 def language_pattern(tag: str) -> str:

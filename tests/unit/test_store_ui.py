@@ -301,3 +301,68 @@ def test_a_key_revoked_elsewhere_stops_at_once_in_this_process(database):
     elsewhere.revoke(key["id"])
 
     assert here.authenticate(plaintext) is None
+
+
+# ------------------------------------------------------------------ rules across entries
+
+
+@pytest.mark.parametrize("body, problem", [
+    ({"id": "nur-sultan-city", "type": "place", "names": {"en": "Nur-Sultan"}},
+     "variant 'Nur-Sultan' is a canonical name or short form of 'nur-sultan-city'"),
+    ({"id": "other", "type": "place", "names": {"en": "Other"},
+      "variants": [{"text": "Astana", "kind": "spelling"}]},
+     "variant 'Astana' is a canonical name or short form of 'astana'"),
+    ({"id": "other", "type": "place", "names": {"en": "Other"},
+      "variants": [{"text": "NUR-SULTAN", "kind": "spelling"}]},
+     "variant 'NUR-SULTAN' is also claimed by 'astana'"),
+    ({"id": "other", "type": "place", "names": {"en": "Other"},
+      "variants": [{"text": "Касым-Жомарт Токаев", "kind": "spelling"}]},
+     "canonical name or short form of 'kassym-jomart-tokayev'"),
+    ({"id": "other", "type": "place", "names": {"en": "Other"},
+      "variants": [{"text": "Nur_Sultan", "kind": "spelling"}]},
+     None),  # LIKE's wildcard is a literal underscore here
+])
+def test_writes_keep_the_rules_across_entries(glossary, body, problem):
+    if problem is None:
+        glossary.create(body, by="mara")
+        assert glossary.get(body["id"]) is not None
+        return
+    with pytest.raises(InvalidGlossaryEntry, match=problem):
+        glossary.create(body, by="mara")
+    assert glossary.get(body["id"]) is None
+
+
+def test_an_edit_that_takes_another_entrys_variant_is_refused(glossary):
+    sco = glossary.get("sco")
+    body = {"type": "organization", "names": sco["names"],
+            "variants": [{"text": "Kassym-Zhomart Tokayev", "kind": "spelling"}]}
+
+    with pytest.raises(InvalidGlossaryEntry, match="also claimed by 'kassym-jomart-tokayev'"):
+        glossary.update("sco", body, sco["version"], by="mara")
+    assert glossary.get("sco")["version"] == sco["version"]
+
+
+def test_a_revert_that_would_claim_a_variant_someone_took_since_is_refused(glossary):
+    astana = glossary.get("astana")
+    glossary.update("astana", {"type": "place", "names": astana["names"]}, astana["version"],
+                    by="mara")
+    dropped = glossary.changes(entry_id="astana")[0]
+    glossary.create({"id": "nursultan-district", "type": "place",
+                     "names": {"en": "Nursultan District"},
+                     "variants": [{"text": "Nur-Sultan", "kind": "spelling"}]}, by="ada")
+
+    with pytest.raises(InvalidGlossaryEntry, match="also claimed by 'nursultan-district'"):
+        glossary.revert(dropped["id"], by="mara")
+    assert glossary.get("astana")["version"] == astana["version"] + 1
+
+
+def test_approving_a_candidate_that_is_another_entrys_name_is_refused(database, glossary):
+    candidates = CandidateStore(database)
+    candidates.record("j1", "en", "Astana said.", [
+        {"original": "Astana", "entity": "sco", "kind": "fuzzy", "applied": False,
+         "start": 0, "end": 6, "confidence": 0.8}])
+    [candidate] = candidates.list()
+
+    with pytest.raises(InvalidGlossaryEntry, match="canonical name or short form of 'astana'"):
+        candidates.approve(candidate["id"], "mara", glossary)
+    assert candidates.get(candidate["id"])["status"] == "pending"
