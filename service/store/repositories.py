@@ -898,6 +898,19 @@ class CandidateStore:
             ).limit(1)
         ) is not None
 
+    def rejected(self, language: str, spellings: Iterable[str]) -> set[str]:
+        """Which of these spellings a maintainer rejected in this language."""
+        wanted = builtins.list(dict.fromkeys(spellings))
+        if not wanted:
+            return set()
+        with self.db.session() as session:
+            return set(session.scalars(
+                select(Candidate.spelling).where(
+                    Candidate.language == language, Candidate.status == "rejected",
+                    Candidate.spelling.in_(wanted),
+                )
+            ))
+
     def record_mentions(self, job_id: str, entity_ids: Iterable[str]) -> None:
         """Note which entities a job linked, for the entry page's recent articles."""
         at = now()

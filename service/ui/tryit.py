@@ -23,7 +23,7 @@ from ..core.locales import SOURCE_LANGUAGES
 from ..core.matching import NamePolicy
 from ..core.pipeline import LocalizeError
 from ..core.translate import EngineRouter
-from ..usecases.run import LocalizerCache
+from ..usecases.run import LocalizerCache, drop_rejected
 from .blueprint import bp
 from .security import login_required
 
@@ -88,7 +88,8 @@ def _localizers() -> LocalizerCache:
 def run(form: TryForm, targets: list[str]) -> dict:
     """The result document for the article, as a worker would make it without engines."""
     localizer = _localizers().current(services().glossary)
-    return localizer.localize(form.text, targets, form.source, None, form.fmt)
+    document = localizer.localize(form.text, targets, form.source, None, form.fmt)
+    return drop_rejected(document, services().candidates)  # as run_job does
 
 
 # --------------------------------------------------------------------------- the form

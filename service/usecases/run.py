@@ -135,7 +135,7 @@ def run_job(
     log.info("job %s: running (%d targets)", job_id, len(job["targets"]))
     started = time.monotonic()
     try:
-        document = _localize(job, localizer_cache.current(glossary))
+        document = drop_rejected(_localize(job, localizer_cache.current(glossary)), candidates)
     except (LocalizeError, GlossaryError) as exc:
         jobs.fail(job_id, str(exc))
         log.warning("job %s: failed: %s", job_id, str(exc)[:200])
@@ -153,6 +153,22 @@ def run_job(
     log.info("job %s: done in %.0f ms", job_id, (time.monotonic() - started) * 1000)
     _record_candidates(candidates, job_id, job["text"], document)
     return JobOutcome(DONE, Queue.WEBHOOKS if job.get("callback_url") else None)
+
+
+def drop_rejected(document: dict, candidates: Candidates) -> dict:
+    """The document without the suggestions a maintainer rejected: a spelling ruled "not a
+    misspelling" in this language is not put to editors again. Only suggestions go; nothing
+    applied is touched. Asks the store only when there is a suggestion to ask about."""
+    changes = document["normalized"]["changes"]
+    asked = {c["original"] for c in changes if c.get("kind") == "fuzzy" and not c["applied"]}
+    if not asked:
+        return document
+    rejected = candidates.rejected(document["source_language"], asked)
+    if not rejected:
+        return document
+    kept = [c for c in changes
+            if c["applied"] or c.get("kind") != "fuzzy" or c["original"] not in rejected]
+    return {**document, "normalized": {**document["normalized"], "changes": kept}}
 
 
 def _localize(job: dict, localizer: Localizer) -> dict:

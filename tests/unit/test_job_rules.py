@@ -98,6 +98,9 @@ class FakeCandidates:
     def record_mentions(self, job_id, entity_ids):
         self.mentioned = (job_id, list(entity_ids))
 
+    def rejected(self, language, spellings):
+        return set()
+
 
 class FlakyEngine:
     """Serves en->de; raises the given errors first, then translates by upper-casing."""

@@ -366,3 +366,37 @@ def test_approving_a_candidate_that_is_another_entrys_name_is_refused(database, 
     with pytest.raises(InvalidGlossaryEntry, match="canonical name or short form of 'astana'"):
         candidates.approve(candidate["id"], "mara", glossary)
     assert candidates.get(candidate["id"])["status"] == "pending"
+
+
+# ------------------------------------------------------------------ rejected spellings
+
+
+def test_a_rejected_spelling_is_no_longer_suggested_to_editors(database):
+    """Through the real stores and pipeline: a fuzzy suggestion comes back until a maintainer
+    rejects it; then the next job of the same article no longer carries it."""
+    from service.core.figures import load_house_styles
+    from service.core.translate import EngineRouter
+    from service.store.repositories import JobStore
+    from service.usecases.run import LocalizerCache, run_job
+
+    glossary = GlossaryStore(database)
+    glossary.create({"id": "beibut-atamkulov", "type": "person",
+                     "names": {"en": "Beibut Atamkulov"}}, by="seed")
+    jobs, candidates = JobStore(database), CandidateStore(database)
+    cache = LocalizerCache(EngineRouter([]), load_house_styles(), 0.0)
+    text = "Beibut Atamkulav met the press."
+
+    def suggestions() -> list[str]:
+        job, _ = jobs.submit(api_key_id=None, text=text, targets=["en-GB"])
+        run_job(job["id"], jobs, glossary, cache, candidates)
+        changes = jobs.document(job["id"])["normalized"]["changes"]
+        return [c["original"] for c in changes if not c["applied"]]
+
+    assert suggestions() == ["Beibut Atamkulav"]
+    [candidate] = candidates.list()
+    candidates.reject(candidate["id"], "mara")
+
+    assert suggestions() == []
+    assert candidates.list() == []  # and it is not put back on the maintainers' list
+    assert candidates.rejected("en", ["Beibut Atamkulav", "Other"]) == {"Beibut Atamkulav"}
+    assert candidates.rejected("ru", ["Beibut Atamkulav"]) == set()
