@@ -272,6 +272,17 @@ class _Planner:
         if before is not None and item.after == item.before:
             item.action = "unchanged"
             return item
+        if matched_by_variant and before is not None:
+            # The row's term is one of the entity's variants (a misspelling, a former name), not
+            # its name: "Nur-Sultan,Нур-Султан" is a row about the old name, and writing its
+            # other columns over Astana's names would put the old name back. A human decides.
+            term = (row.fields.get("names") or {}).get(self.source)
+            changes = ", ".join(changed_fields(item.before or {}, item.after))
+            item.action = "conflict"
+            item.reason = (f"{term!r} is a variant of {before.id}, not its name, and the row "
+                           f"would change {changes}; edit {before.id} itself, or give an id "
+                           "column")
+            return item
         clash = self._clashes(entry)
         if clash:
             item.action, item.reason = "conflict", clash

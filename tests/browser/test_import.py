@@ -90,7 +90,7 @@ def test_a_tbx_import_with_its_dry_run(page: Page, live: Live, tmp_path: Path) -
     shoot(page, "import-dry-run-tbx")
     apply(page)
 
-    expect(page.get_by_role("status")).to_contain_text("1 added")
+    expect(page.get_by_role("status")).to_contain_text("1 added, 1 changed")
     listed(page, live, f"Leninsk {tag}", f"Baikonur {tag}")  # found by its former name too
     page.goto(live.url(f"/ui/entries/{entry_id}"))
     expect(page.get_by_role("main")).to_contain_text(f"Байқоңыр {tag}")
@@ -123,3 +123,54 @@ def test_the_export_downloads_a_file(page: Page, live: Live) -> None:
 
     assert download.value.suggested_filename == "audarma-glossary-tbx.tbx"
     assert "conceptEntry" in Path(download.value.path()).read_text(encoding="utf-8")
+
+
+def test_a_wide_csv_dry_run_shows_changes_and_conflicts_and_applies_only_the_rest(
+    page: Page, live: Live, tmp_path: Path
+) -> None:
+    """One file with every outcome but an error: a new place, a German form for a shipped one
+    (a change), a row about Astana's former name (a conflict: applied, it would make the old
+    name Astana's Russian name again), and a shipped entry as it is. Applying writes the add
+    and the change; the conflict is left out and Astana keeps its names."""
+    tag = secrets.token_hex(2)
+    path = tmp_path / f"wide-{tag}.csv"
+    path.write_text(
+        "en,ru,kk,de\n"
+        f"Zhanatas {tag},Жанатас {tag},Жаңатас {tag},\n"
+        "Aktau,Актау,Ақтау,Aktau\n"
+        "Nur-Sultan,Нур-Султан,,\n"
+        "Almaty,Алматы,Алматы,\n",
+        encoding="utf-8",
+    )
+    login(page, live, "maintainer")
+    upload(page, live, path, "csv-wide")
+
+    counts = page.get_by_role("list", name="What the import would do")
+    expect(counts).to_contain_text("1 to add")
+    expect(counts).to_contain_text("1 to change")
+    expect(counts).to_contain_text("1 unchanged")
+    expect(counts).to_contain_text("1 conflicts")
+    expect(page.get_by_role("heading", name="Conflicts (left out)")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Nur-Sultan")
+    assert axe(page) == []
+    shoot(page, "import-dry-run-wide")
+    apply(page)
+
+    expect(page.get_by_role("status")).to_contain_text("1 added, 1 changed")
+    listed(page, live, f"Жаңатас {tag}", f"Zhanatas {tag}")
+    page.goto(live.url("/ui/entries/astana"))
+    names = page.locator("table").first  # Names, before the other tables
+    expect(names).to_contain_text("Астана")
+    expect(names).not_to_contain_text("Нур-Султан")
+    expect(page.locator("main")).to_contain_text("Nur-Sultan")  # still a former name
+
+
+def test_a_file_with_an_invalid_row_cannot_be_applied(page: Page, live: Live, tmp_path: Path):
+    path = tmp_path / "broken.csv"
+    path.write_text("en,ru\nGood Place,Хорошее место\n,Только русский\n", encoding="utf-8")
+    login(page, live, "maintainer")
+    upload(page, live, path, "csv-wide")
+
+    expect(page.get_by_role("alert")).to_contain_text("nothing can be applied")
+    expect(page.get_by_role("button", name="Apply:")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Errors")).to_be_visible()

@@ -119,3 +119,4 @@ def test_every_page_has_no_serious_accessibility_violation(page: Page, live: Liv
 
     assert page.locator("h1").count() == 1, f"{path} must have exactly one h1"
     assert axe(page) == [], path
+    shoot(page, "page" + path.replace("/ui", "").replace("?", "-").replace("=", "-"))

@@ -252,9 +252,20 @@ def test_a_pair_row_changes_the_target_form_of_the_entity_its_term_names(databas
     assert only(plan, "unchanged").entry_id == "beijing"  # matched through its variant
 
 
-def test_a_term_matched_through_a_variant_keeps_the_canonical_name(database, store):
+def test_a_row_about_a_variant_never_rewrites_the_entitys_names(database, store):
+    """"Nur-Sultan,Нур-Султан" is a row about Astana's old name: applied, it would put the old
+    name back as Astana's Russian name. Such a row is a conflict for a human to decide."""
     plan = plan_of(database, "csv-pair", "astanah,Астана Новая\n", target="ru")
-    assert only(plan, "change").after["names"]["en"] == "Astana"
+    conflict = only(plan, "conflict")
+    assert "'astanah' is a variant of astana, not its name" in conflict.reason
+    assert "names.ru: 'Астана' -> 'Астана Новая'" in conflict.reason
+
+
+def test_a_row_about_a_variant_that_agrees_with_the_entity_is_unchanged(database, store):
+    """Our own csv-pair export maps each variant to the target name; importing it back is a
+    no-op, not a conflict."""
+    plan = plan_of(database, "csv-pair", "astanah,Астана\n", target="ru")
+    assert only(plan, "unchanged").entry_id == "astana"
 
 
 def test_a_term_that_names_two_entities_is_a_conflict(database, store):
