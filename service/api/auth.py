@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Protocol, cast
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -24,7 +24,7 @@ PUBLIC_ENDPOINTS = frozenset(
 )
 # Polling a job's status is how every client waits for it; it is cheap and must not eat the
 # budget that protects submissions.
-UNLIMITED_ENDPOINTS = PUBLIC_ENDPOINTS | {"jobs.get_job", "batches.get_batch"}
+UNLIMITED_ENDPOINTS = PUBLIC_ENDPOINTS | {"jobs.get_job", "batches.get_batch", "ui.static"}
 # Keys are "ak_" + 8 hex + "_" + 32 URL-safe characters; the bound leaves room for other formats.
 MAX_KEY_CHARS = 200
 
@@ -95,7 +95,11 @@ def signature(caller: dict) -> str:
 
 
 def rate_limit_key() -> str:
-    """One budget per API key; requests without a valid key share their address's budget."""
+    """One budget per API key, and per signed-in person in the UI (a newsroom behind one
+    address is many people); everything else shares its address's budget."""
+    if request.path.startswith("/ui/"):
+        user_id = session.get("user_id")  # a signed cookie: only the UI's sign-in sets it
+        return f"user:{user_id}" if user_id else f"ip:{get_remote_address()}"
     caller = current_caller()
     return f"key:{caller['prefix']}" if caller else f"ip:{get_remote_address()}"
 

@@ -147,3 +147,20 @@ def test_the_list_fits_a_phone_without_sideways_scrolling(phone_page: Page, live
     assert overflow <= 0
     assert axe(phone_page) == []
     shoot(phone_page, "entries-list-phone")
+
+
+@pytest.mark.parametrize("typed", ["ТОКАЕВ", "tokaiev", "Тоқаев", "kassym-zhomart"])
+def test_the_search_box_finds_a_shipped_name_however_it_is_typed(
+    page: Page, live: Live, typed: str
+) -> None:
+    """Russian capitals, the French form without its accent, the Kazakh letters and a listed
+    variant all find the same shipped entry."""
+    login(page, live)
+    page.goto(live.url("/ui/entries"))
+    page.get_by_label("Search").fill(typed)
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
+
+    expect(page.get_by_role("link", name="kassym-jomart-tokayev", exact=True)).to_be_visible()
+    if typed == "ТОКАЕВ":
+        shoot(page, "entries-search-cyrillic")

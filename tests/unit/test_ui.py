@@ -120,3 +120,18 @@ def test_sign_in_never_redirects_off_the_ui(app, target):
                                  "csrf_token": token})
 
     assert response.headers["Location"] == "/ui/"
+
+
+def test_signed_in_people_have_a_budget_each_and_sign_in_attempts_one_per_address(make_app):
+    app = make_app(rate_limit="5/minute")
+    first, second = UiSession(app, "anna", "maintainer"), UiSession(app, "boris", "maintainer")
+    # Each signed in with one POST (counted against the address); pages count per person.
+    for _ in range(5):
+        assert first.get("/ui/").status_code == 200
+    assert first.get("/ui/").status_code == 429
+    assert second.get("/ui/").status_code == 200  # same address, another person
+    assert first.get("/ui/static/ui.css").status_code == 200  # files are never counted
+
+    stranger = app.test_client()
+    statuses = [stranger.get("/ui/login").status_code for _ in range(6)]
+    assert 429 in statuses  # sign-in attempts from one address share one budget

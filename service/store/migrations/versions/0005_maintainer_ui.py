@@ -61,6 +61,26 @@ def upgrade() -> None:
         sa.Column("value", sa.String(200), nullable=False),
     )
     _backfill_search()
+    _trigram_index()
+
+
+def _trigram_index() -> None:
+    """On PostgreSQL, a trigram index lets the maintainers' search (LIKE '%...%' on the folded
+    forms) skip most of a large glossary. pg_trgm ships with PostgreSQL and is a trusted
+    extension, so a database owner may create it; where it cannot be created the search still
+    works, as a scan (about 120 ms at 100,000 entries, bench/ui.py)."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    try:
+        with bind.begin_nested():  # a refused statement must not abort the migration
+            bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+            bind.execute(sa.text(
+                "CREATE INDEX ix_glossary_entries_search_trgm ON glossary_entries "
+                "USING gin (search gin_trgm_ops)"))
+    except sa.exc.DBAPIError as exc:
+        print(f"0005: no trigram index for the glossary search ({exc.orig}); "
+              "searches scan the table instead")
 
 
 def _backfill_search() -> None:
@@ -75,6 +95,7 @@ def _backfill_search() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS ix_glossary_entries_search_trgm")
     op.drop_table("app_secrets")
     op.drop_index("ix_entity_mentions_entity_at", "entity_mentions")
     op.drop_index("ix_entity_mentions_job_id", "entity_mentions")
