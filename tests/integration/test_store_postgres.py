@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from service.store.db import Database
-from tests.unit import test_store
+from tests.unit import test_store, test_store_ui
 
 PG_ADMIN = os.environ.get("AUDARMA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -77,3 +77,41 @@ def test_schema_and_checks_on_postgres(db):
     test_store.test_the_migrations_build_the_tables_the_models_describe(db)
     for statement in ("UPDATE jobs SET status = 'paused'", "UPDATE api_keys SET role = 'root'"):
         test_store.test_the_database_refuses_what_the_service_never_writes(db, statement)
+
+
+@pytest.mark.parametrize("query, expected", test_store_ui.SEARCH_CASES)
+def test_search_folds_the_same_on_postgres(db, query, expected):
+    """The maintainers' search on PostgreSQL (through the trigram index where the query is
+    long enough) finds exactly what it finds on SQLite."""
+    from service.store.repositories import GlossaryStore
+
+    store = GlossaryStore(db)
+    for body in test_store_ui.PEOPLE:
+        store.create(body, by="seed")
+
+    assert [e["id"] for e in store.list(q=query)[0]] == expected
+
+
+def test_the_search_index_is_there_and_used(db):
+    from sqlalchemy import text
+
+    with db.engine.begin() as connection:
+        found = connection.execute(text(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_glossary_entries_search_trgm'"
+        )).scalar_one()
+        assert "gin" in found and "gin_trgm_ops" in found
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(connection.execute(text(
+            "EXPLAIN SELECT id FROM glossary_entries WHERE search LIKE '%tokayev%'")).scalars())
+    assert "ix_glossary_entries_search_trgm" in plan, plan
+
+
+def test_writes_keep_the_rules_across_entries_on_postgres(db):
+    from service.store.repositories import GlossaryStore, InvalidGlossaryEntry
+
+    store = GlossaryStore(db)
+    for body in test_store_ui.PEOPLE:
+        store.create(body, by="seed")
+    with pytest.raises(InvalidGlossaryEntry, match="also claimed by 'astana'"):
+        store.create({"id": "other", "type": "place", "names": {"en": "Other"},
+                      "variants": [{"text": "NUR-SULTAN", "kind": "spelling"}]}, by="mara")

@@ -266,7 +266,14 @@ def test_the_migrations_build_the_tables_the_models_describe(database):
 
     with database.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    # The search's trigram index exists only on PostgreSQL where pg_trgm may be created
+    # (migration 0005); the models cannot describe an index that depends on an extension.
+    differences = [d for d in differences
+                   if not (d[0] == "remove_index" and d[1].name == OPTIONAL_INDEX)]
     assert differences == []
+
+
+OPTIONAL_INDEX = "ix_glossary_entries_search_trgm"
 
 
 def test_the_checks_name_the_same_values_as_the_service(database):
