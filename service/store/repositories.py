@@ -626,16 +626,21 @@ class GlossaryStore:
     # -- writing
 
     def create(self, body: dict, by: str) -> dict:
-        entry = self._validate(body)
         with self.db.session() as session:
-            row = session.get(GlossaryEntry, entry.id)
-            if row is not None and not row.deleted:
-                raise AlreadyExists(f"a glossary entry with id {entry.id!r} already exists")
-            if row is None:
-                row = GlossaryEntry(id=entry.id, version=0)
-                session.add(row)
-            self._write(session, row, entry, by, "create")
-        return self._written(entry.id)
+            entry_id = self.create_in(session, body, by)
+        return self._written(entry_id)
+
+    def create_in(self, session: Session, body: dict, by: str) -> str:
+        """create inside the caller's transaction (a new entity from a candidate); its id."""
+        entry = self._validate(body)
+        row = session.get(GlossaryEntry, entry.id)
+        if row is not None and not row.deleted:
+            raise AlreadyExists(f"a glossary entry with id {entry.id!r} already exists")
+        if row is None:
+            row = GlossaryEntry(id=entry.id, version=0)
+            session.add(row)
+        self._write(session, row, entry, by, "create")
+        return entry.id
 
     def update(self, entry_id: str, body: dict, expected_version: int, by: str) -> dict:
         entry = self._validate({**body, "id": entry_id})
@@ -972,14 +977,17 @@ class CandidateStore:
     def create_entity(self, candidate_id: int, body: dict, by: str,
                       glossary: GlossaryStore) -> dict:
         """Make a new glossary entry (`body`, validated like any other) for a spelling no entry
-        covers, and mark the candidate approved; returns the new entry.
-
-        Two transactions: the entry first, then the decision. If the second fails the entry
-        stays and the candidate is still pending, which a maintainer sees and can reject."""
-        if self.get(candidate_id) is None:
-            raise NotFound(str(candidate_id))
-        entry = glossary.create(body, by)
-        self._decide(candidate_id, "approved", by)
+        covers, and mark the candidate approved, in one transaction; returns the new entry."""
+        if glossary.db is not self.db:
+            raise ValueError("the glossary and the candidates must share one database")
+        with self.db.session() as session:
+            row = session.get(Candidate, candidate_id)
+            if row is None:
+                raise NotFound(str(candidate_id))
+            entry_id = glossary.create_in(session, body, by)
+            row.status, row.decided_by = "approved", by
+        entry = glossary.get(entry_id)
+        assert entry is not None  # written and committed a moment ago
         return entry
 
     def reject(self, candidate_id: int, by: str) -> dict:
