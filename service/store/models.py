@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -278,6 +279,21 @@ class EntityMention(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
     __table_args__ = (Index("ix_entity_mentions_entity_at", "entity_id", "at"),)
+
+
+class ImportPlanRow(Base):
+    """An import's dry run, kept until its author applies or discards it (a day at most), with
+    the upload it was made from, so any API process can apply it or plan it again."""
+
+    __tablename__ = "import_plans"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(200))
+    options: Mapped[dict] = mapped_column(JSON)
+    plan: Mapped[str] = mapped_column(Text)  # ImportPlan.to_json()
+    upload: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now,
+                                                 index=True)
 
 
 class AppSecret(Base):

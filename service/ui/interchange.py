@@ -15,20 +15,12 @@ collection, as `audarma glossary export` writes the folder; the other formats ar
 from __future__ import annotations
 
 import io
-import json
-import os
 import re
-import secrets
-import tempfile
-import time
 import zipfile
-from dataclasses import dataclass
-from pathlib import Path
 
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -51,6 +43,7 @@ from ..core.interchange import (
     write_yaml,
 )
 from ..core.locales import InvalidLanguageTag, normalize_tag
+from ..store.import_plans import ImportPlanStore, KeptPlan, NotYourPlan, PlanNotFound
 from ..store.imports import ImportPlan, PlanRefused, StalePlan, apply_import
 from ..store.imports import plan_import as make_plan
 from .blueprint import bp
@@ -58,7 +51,6 @@ from .history import pretty_json, summarize
 from .security import login_required
 
 UPLOAD_LIMIT = 20 * 1024 * 1024  # bytes of one upload (a 100,000-row CSV is about 5 MB)
-PLAN_MAX_AGE = 24 * 3600  # seconds a plan that was never applied is kept
 SHOWN_PER_TABLE = 200  # rows of each dry-run table on the page; the counts cover them all
 MAX_FIELD = 100  # characters of a language tag, collection or file name
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -101,53 +93,15 @@ def _too_large(exc: RequestEntityTooLarge):
 # --------------------------------------------------------------------------- kept plans
 
 
-@dataclass
-class KeptPlan:
-    token: str
-    user: str
-    options: dict
-    plan: ImportPlan
-
-    def upload(self) -> bytes:
-        return _plan_folder().joinpath(f"{self.token}.upload").read_bytes()
-
-
-def _plan_folder() -> Path:
-    """Where plans wait between the dry run and the apply: UI_IMPORT_DIR, or a folder of
-    audarma's in the system's temp directory. Shared by every process on the machine."""
-    configured = current_app.config.get("UI_IMPORT_DIR")
-    folder = Path(configured) if configured else Path(tempfile.gettempdir()) / "audarma-imports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-
-
-def _forget_old_plans(folder: Path) -> None:
-    """Plans nobody applied: removed a day later, when someone uploads again."""
-    cutoff = time.time() - PLAN_MAX_AGE
-    for path in folder.glob("*.*"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except FileNotFoundError:
-            pass  # another process removed it first
+def _plans() -> ImportPlanStore:
+    return ImportPlanStore(services().db)
 
 
 def keep_plan(user: str, options: dict, data: bytes, plan: ImportPlan,
               token: str | None = None) -> str:
-    """Store a plan and its upload for `user`; returns the token that names them."""
-    folder = _plan_folder()
-    _forget_old_plans(folder)
-    token = token or secrets.token_urlsafe(24)
-    _write_private(folder / f"{token}.upload", data)
-    record = {"user": user, "options": options, "plan": plan.to_json()}
-    _write_private(folder / f"{token}.json", json.dumps(record, ensure_ascii=False).encode())
-    return token
+    """Store a plan and its upload for `user` (in the database: any API process can apply
+    it); returns the token that names them."""
+    return _plans().keep(user, options, data, plan, token)
 
 
 def load_plan(token: str) -> KeptPlan:
@@ -155,22 +109,18 @@ def load_plan(token: str) -> KeptPlan:
     404 for an unknown or expired one, 403 for another user's)."""
     if not TOKEN.match(token):
         abort(400, description="The import token is malformed; upload the file again.")
-    path = _plan_folder() / f"{token}.json"
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        return _plans().load(token, g.user["name"])
+    except PlanNotFound:
         abort(404, description="This import is no longer available (it was applied, or it "
                                "expired after a day). Upload the file again.")
-    if record.get("user") != g.user["name"]:
+    except NotYourPlan:
         abort(403, description="This import was uploaded by someone else; only they can see "
                                "or apply it.")
-    return KeptPlan(token, record["user"], record["options"],
-                    ImportPlan.from_json(record["plan"]))
 
 
 def drop_plan(token: str) -> None:
-    for suffix in (".json", ".upload"):
-        (_plan_folder() / f"{token}{suffix}").unlink(missing_ok=True)
+    _plans().drop(token)
 
 
 # --------------------------------------------------------------------------- form values
@@ -316,8 +266,8 @@ def apply_plan():
     try:
         result = apply_import(services().db, kept.plan, by=g.user["name"])
     except StalePlan:
-        plan = plan_upload(kept.options, kept.upload(), kept.options.get("file_name", "upload"))
-        keep_plan(kept.user, kept.options, kept.upload(), plan, token=kept.token)
+        plan = plan_upload(kept.options, kept.upload, kept.options.get("file_name", "upload"))
+        keep_plan(kept.user, kept.options, kept.upload, plan, token=kept.token)
         flash("The glossary changed since this dry run, so nothing was written. Here is the dry "
               "run made again against the glossary as it is now: review it and apply again.",
               "error")

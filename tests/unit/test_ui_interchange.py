@@ -5,18 +5,14 @@ import re
 import zipfile
 
 import pytest
+from sqlalchemy import func, select
 
 from service.core.interchange import write_tbx
+from service.store.models import ImportPlanRow
 from service.ui import interchange
 from tests.unit.conftest import UiSession
 
 TOKEN_URL = re.compile(r"^/ui/import/([A-Za-z0-9_-]{32})$")
-
-
-@pytest.fixture
-def app(make_app, tmp_path):
-    """The app with its import plans in this test's own folder."""
-    return make_app(UI_IMPORT_DIR=str(tmp_path / "plans"))
 
 
 @pytest.fixture
@@ -63,7 +59,7 @@ def test_a_csv_dry_run_shows_adds_and_changes_and_writes_nothing(ui, glossary):
     assert glossary.list(q="Taraz")[1] == 0
 
 
-def test_applying_writes_everything_and_forgets_the_plan(ui, glossary, tmp_path):
+def test_applying_writes_everything_and_forgets_the_plan(ui, glossary, database):
     glossary.create({"id": "h3-almaty", "type": "place", "names": {"en": "Almaty"}}, by="olga")
     token = dry_run(ui, "Almaty,Алматы\nTaraz,Тараз\n".encode())
 
@@ -75,7 +71,34 @@ def test_applying_writes_everything_and_forgets_the_plan(ui, glossary, tmp_path)
     assert total == 1 and found[0]["type"] == "place" and found[0]["collection"] == "h3-import"
     assert glossary.changes(by="mara", limit=5)
     assert "1 added, 1 changed" in ui.get("/ui/import").text
-    assert list((tmp_path / "plans").iterdir()) == []
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(ImportPlanRow)) == 0
+    assert ui.get(f"/ui/import/{token}").status_code == 404
+
+
+def test_a_plan_made_by_one_process_is_applied_by_another(ui, glossary, make_app):
+    """The dry run is kept in the database: a second app (another API process or host) on
+    the same database applies it."""
+    token = dry_run(ui, "Taraz,Тараз\n".encode())
+    other = make_app().test_client()
+    other.set_cookie("audarma_session",
+                     ui.client.get_cookie("audarma_session", path="/ui").value,
+                     path="/ui")
+
+    response = other.post("/ui/import/apply", data={"token": token, "csrf_token": ui.token()})
+
+    assert response.status_code == 303
+    assert glossary.list(q="Тараз")[1] == 1
+
+
+def test_a_plan_older_than_a_day_is_gone(ui, database):
+    from datetime import timedelta
+
+    token = dry_run(ui, "Taraz,Тараз\n".encode())
+    with database.session() as session:
+        row = session.get(ImportPlanRow, token)
+        row.created_at = row.created_at - timedelta(days=2)
+
     assert ui.get(f"/ui/import/{token}").status_code == 404
 
 

@@ -1,5 +1,5 @@
 """maintainer UI: passwords and lockout, search columns, change history with its before,
-candidate scores, the articles that mentioned an entity, shared secrets
+candidate scores, the articles that mentioned an entity, import dry runs, shared secrets
 
 Revision ID: 0005
 Revises: 0004
@@ -56,6 +56,16 @@ def upgrade() -> None:
     op.create_index("ix_entity_mentions_job_id", "entity_mentions", ["job_id"])
     op.create_index("ix_entity_mentions_entity_at", "entity_mentions", ["entity_id", "at"])
     op.create_table(
+        "import_plans",
+        sa.Column("token", sa.String(64), primary_key=True),
+        sa.Column("user_name", sa.String(200), nullable=False),
+        sa.Column("options", sa.JSON(), nullable=False),
+        sa.Column("plan", sa.Text(), nullable=False),
+        sa.Column("upload", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_import_plans_created_at", "import_plans", ["created_at"])
+    op.create_table(
         "app_secrets",
         sa.Column("name", sa.String(64), primary_key=True),
         sa.Column("value", sa.String(200), nullable=False),
@@ -97,6 +107,8 @@ def _backfill_search() -> None:
 def downgrade() -> None:
     op.execute("DROP INDEX IF EXISTS ix_glossary_entries_search_trgm")
     op.drop_table("app_secrets")
+    op.drop_index("ix_import_plans_created_at", "import_plans")
+    op.drop_table("import_plans")
     op.drop_index("ix_entity_mentions_entity_at", "entity_mentions")
     op.drop_index("ix_entity_mentions_job_id", "entity_mentions")
     op.drop_table("entity_mentions")
