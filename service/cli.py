@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -115,10 +116,14 @@ def _engines(only: str | None):
     return router
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-def engines(as_json):
-    """List translation engines, the language pairs they serve and their state."""
+@click.pass_context
+def engines(ctx, as_json):
+    """List translation engines, the language pairs they serve and their state; the
+    subcommands install, list and remove Argos Translate packages."""
+    if ctx.invoked_subcommand is not None:
+        return
     from .engines import describe_engines
 
     infos = describe_engines(_settings())
@@ -129,6 +134,116 @@ def engines(as_json):
         pairs = ", ".join(f"{s}-{t}" for s, t in info.pairs) or "-"
         click.echo(f"{info.name:15} {info.state}")
         click.echo(f"{'':15} pairs: {pairs}")
+
+
+PACKAGE_ENGINES = click.Choice(["argos"])
+
+
+@engines.command("install")
+@click.argument("engine", type=PACKAGE_ENGINES)
+@click.argument("source")
+@click.argument("target")
+def engines_install(engine, source, target):
+    """Install the package for SOURCE -> TARGET (language codes: en ru) from the package index
+    (AUDARMA_ARGOS_INDEX_URL) into the folder the Argos engine reads
+    (AUDARMA_ARGOS_PACKAGES_DIR). An installed pair at the index's version is left alone."""
+    from .engine_packages import PackageError, choose, install, read_index
+
+    settings = _settings()
+    folder = _argos_packages_dir(settings)
+    try:
+        entry = choose(read_index(settings.argos_index_url, settings.http_timeout),
+                       source, target)
+        progress = _DownloadProgress(entry.folder_name)
+        try:
+            result = install(entry, folder, timeout=settings.http_timeout, progress=progress)
+        finally:
+            progress.finish()
+    except (PackageError, OSError) as exc:  # OSError: the packages folder is not writable
+        raise click.ClickException(str(exc)) from exc
+    pair = f"{entry.source}->{entry.target}"
+    if result.state == "already installed":
+        click.echo(f"{pair} is already installed ({result.path.name}); nothing downloaded")
+        return
+    click.echo(f"installed {pair} version {entry.version or '?'} in {result.path}")
+    for name in result.replaced:
+        click.echo(f"removed the older {name}")
+    click.echo("running workers and `audarma serve` load it when restarted", err=True)
+
+
+@engines.command("list-available")
+@click.argument("engine", type=PACKAGE_ENGINES)
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def engines_list_available(engine, as_json):
+    """List the packages the index offers (newest per pair) and which are installed."""
+    from .engine_packages import PackageError, installed_packages, read_index
+
+    settings = _settings()
+    try:
+        entries = read_index(settings.argos_index_url, settings.http_timeout)
+    except PackageError as exc:
+        raise click.ClickException(str(exc)) from exc
+    have = {p.pair: p.version for p in installed_packages(_argos_packages_dir(settings))}
+    rows = [{"source": e.source, "target": e.target, "version": e.version,
+             "source_name": e.source_name, "target_name": e.target_name,
+             "installed": have.get(e.pair)} for e in entries]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{len(rows)} package(s) in {settings.argos_index_url}", err=True)
+    for row in rows:
+        names = f"{row['source_name']} -> {row['target_name']}"
+        state = "" if row["installed"] is None else f"installed {row['installed']}"
+        pair = f"{row['source']}-{row['target']}"
+        click.echo(f"{pair:<10} {row['version']:<7} {names:<40} {state}".rstrip())
+
+
+@engines.command("remove")
+@click.argument("engine", type=PACKAGE_ENGINES)
+@click.argument("source")
+@click.argument("target")
+def engines_remove(engine, source, target):
+    """Remove the installed packages for SOURCE -> TARGET."""
+    from .engine_packages import PackageError, remove
+
+    try:
+        removed = remove(_argos_packages_dir(_settings()), source, target)
+    except (PackageError, OSError) as exc:  # OSError: the packages folder is not writable
+        raise click.ClickException(str(exc)) from exc
+    for name in removed:
+        click.echo(f"removed {name}")
+
+
+def _argos_packages_dir(settings) -> Path:
+    """The folder the Argos engine reads, chosen as service/engines.py chooses it."""
+    from .core.translate.argos import default_packages_dir
+
+    return Path(settings.argos_packages_dir or default_packages_dir(os.environ))
+
+
+class _DownloadProgress:
+    """Download progress on stderr: redrawn in place at a terminal, a line per tenth in a log."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self.shown: int | None = None
+
+    def __call__(self, done: int, total: int | None) -> None:
+        step = 1 if self.tty else 10
+        if total:
+            percent = done * 100 // total
+            mark, text = percent // step, f"{done:,} / {total:,} bytes ({percent}%)"
+        else:  # the server gave no length: a mark per 1 or 10 MiB
+            mark, text = done // (step << 20), f"{done:,} bytes"
+        if mark != self.shown:
+            self.shown = mark
+            prefix = "\r" if self.tty else ""
+            click.echo(f"{prefix}{self.label}: {text}", err=True, nl=not self.tty)
+
+    def finish(self) -> None:
+        if self.tty and self.shown is not None:
+            click.echo(err=True)
 
 
 def format_report(text: str, result: dict) -> str:

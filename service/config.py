@@ -25,6 +25,10 @@ class Settings:
     apertium_pool_size: int = 1  # per worker process, which runs one task at a time
     apertium_timeout: float = 10.0
     argos_packages_dir: str = ""  # empty: Argos's own folder (ARGOS_PACKAGES_DIR, XDG data)
+    # The package index `audarma engines install argos` reads: argospm's, the one Argos uses.
+    argos_index_url: str = (
+        "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
+    )
     libretranslate_url: str = ""  # e.g. http://127.0.0.1:5000; empty: engine off
     libretranslate_api_key: str = ""
     deepl_url: str = "https://api-free.deepl.com"
