@@ -12,6 +12,7 @@ queues and task names that the API (to enqueue) and the workers (to consume) sha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 
 from celery import Celery, Task
@@ -27,6 +28,12 @@ from service.domain import QUEUES, Queue
 
 INTERACTIVE, BATCH = Queue.INTERACTIVE, Queue.BATCH
 LOCALIZE_JOB = "audarma.localize_job"
+LOCALIZE_CHUNK = "audarma.localize_chunk"
+# Jobs per chunk task on the batch queue: one broker message and one acknowledgement carry this
+# many articles, and a killed worker redelivers at most this many (the finished ones skipped).
+BATCH_CHUNK_SIZE = 50
+# app.extensions key of the app's send_chunk(job_ids); absent for an app given its enqueue.
+SEND_CHUNK = "audarma_send_chunk"
 DELIVER_WEBHOOK = "audarma.deliver_webhook"
 SWEEP_JOBS = "audarma.sweep_jobs"
 
@@ -35,7 +42,7 @@ def celery_init_app(app: Flask) -> Celery:
     """Bind a Celery app to `app`: tasks run inside its app context and reach its services.
 
     Also gives the app's services an `enqueue(job_id, queue)` and a `broker_ping()` that use
-    this Celery app's broker.
+    this Celery app's broker, and the app a send_chunk(job_ids) for batches (SEND_CHUNK).
     """
     services = app.extensions["audarma"]
     settings: Settings = services.settings
@@ -51,6 +58,12 @@ def celery_init_app(app: Flask) -> Celery:
     app.extensions["celery"] = celery
     services.enqueue = partial(
         enqueue, celery,
+        wake_embedded=settings.embedded_wake and embedded_broker.is_embedded(settings.broker_url),
+    )
+    app.extensions[SEND_CHUNK] = partial(
+        enqueue_chunk, celery, soft_time_limit=settings.task_soft_time_limit,
+        time_limit=settings.task_time_limit,
+        ceiling=CHUNK_SHARE_OF_VISIBILITY * _visibility_timeout(settings),
         wake_embedded=settings.embedded_wake and embedded_broker.is_embedded(settings.broker_url),
     )
     services.broker_ping = partial(broker_ping, celery)
@@ -138,6 +151,34 @@ def enqueue(celery: Celery, job_id: str, queue: str, wake_embedded: bool = False
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}; queues: {', '.join(QUEUES)}")
     celery.send_task(LOCALIZE_JOB, args=(job_id,), queue=queue)
+    if wake_embedded:
+        embedded_broker.wake(celery.conf.broker_url)
+
+
+# A chunk's hard time limit stays below this share of the broker's visibility timeout: a task
+# still running when the timeout passes would be delivered a second time, to another worker.
+CHUNK_SHARE_OF_VISIBILITY = 0.8
+
+
+def enqueue_chunk(
+    celery: Celery, job_ids: Sequence[str], soft_time_limit: float, time_limit: float,
+    ceiling: float | None = None, wake_embedded: bool = False,
+) -> None:
+    """Send a chunk of a batch's committed jobs to the batch queue as one task.
+
+    The task's time limits are the per-article ones times the chunk's length, so the chunk as
+    a whole gets what its articles would get one by one (the task itself hands an article that
+    used up the chunk's time to localize_job, under the per-article limit), but never more
+    than `ceiling` (below the broker's visibility timeout): a chunk that reaches it hands its
+    remaining articles on the same way.
+    """
+    count = len(job_ids)
+    hard = time_limit * count if ceiling is None else min(time_limit * count, ceiling)
+    soft = min(soft_time_limit * count, hard - (time_limit - soft_time_limit))
+    celery.send_task(
+        LOCALIZE_CHUNK, args=(list(job_ids),), queue=BATCH,
+        soft_time_limit=soft, time_limit=hard,
+    )
     if wake_embedded:
         embedded_broker.wake(celery.conf.broker_url)
 

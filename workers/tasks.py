@@ -16,14 +16,21 @@ from flask import current_app
 from service.config import Settings
 from service.core.figures import load_house_styles
 from service.core.matching import NamePolicy
-from service.domain import JOB_QUEUES
+from service.domain import JOB_QUEUES, Queue
 from service.engines import build_engines
-from service.queueing import DELIVER_WEBHOOK, LOCALIZE_JOB, SWEEP_JOBS
+from service.queueing import (
+    DELIVER_WEBHOOK,
+    LOCALIZE_CHUNK,
+    LOCALIZE_JOB,
+    SEND_CHUNK,
+    SWEEP_JOBS,
+)
 from service.services import Services
 from service.store.db import StoreUnavailable
 from service.store.repositories import WebhookLog
 from service.usecases.deliver import send_job_webhook
 from service.usecases.run import (
+    DONE,
     TASK_BACKOFF,
     WEBHOOK_BACKOFF,
     LocalizerCache,
@@ -36,6 +43,7 @@ from service.webhooks import post
 
 log = logging.getLogger(__name__)
 _BUILD_LOCK = threading.Lock()
+BATCH = Queue.BATCH
 
 
 @dataclass
@@ -113,6 +121,58 @@ def localize_job(self, job_id: str) -> str:
         # Queued, never awaited: the webhook's retries must not hold this worker.
         deliver_webhook.apply_async((job_id,), queue=outcome.webhook_queue)
     return outcome.status
+
+
+@shared_task(bind=True, name=LOCALIZE_CHUNK, acks_late=True, max_retries=None)
+def localize_chunk(self, job_ids: list[str]) -> str:
+    """Localize a chunk of a batch's jobs one after another, each through run_job as
+    localize_job would: a finished job is skipped, so a chunk delivered again after its worker
+    died does only what is left, and the sweeper still takes back any job whose lease ran out.
+
+    One job's trouble never holds the others: a transient failure sends that job alone to
+    localize_job (with its backoff), a job that errors is failed by run_job and the chunk goes
+    on, and when the chunk's time runs out the job at hand goes on alone under the per-article
+    limit and the rest as a new chunk.
+    """
+    worker = worker_services()
+    stores, settings = worker.services, worker.settings
+    done = 0
+    for position, job_id in enumerate(job_ids):
+        try:
+            outcome = run_job(
+                job_id, stores.jobs, stores.glossary, worker.localizers, stores.candidates,
+                interrupts=(SoftTimeLimitExceeded,),
+            )
+        except TransientJobError as exc:
+            delay = retry_or_fail(stores.jobs, job_id, exc, 1, settings.task_max_retries)
+            if delay is not None:
+                localize_job.apply_async((job_id,), queue=BATCH, countdown=delay, retries=1)
+            continue
+        except SoftTimeLimitExceeded:
+            _split_after_time_limit(job_ids[position:], stores)
+            return f"{done} done; the rest handed on after the chunk's time limit"
+        except StoreUnavailable as exc:
+            # Nothing can be recorded: the whole rest of the chunk waits and tries again.
+            if self.request.retries >= settings.task_max_retries:
+                log.warning("chunk of %d: the database is still down; left to the sweeper",
+                            len(job_ids) - position)
+                raise Reject(exc, requeue=False) from exc
+            raise self.retry(args=(job_ids[position:],), exc=exc,
+                             countdown=TASK_BACKOFF.delay(self.request.retries + 1)) from exc
+        except Exception:
+            continue  # run_job failed the job and logged why; the others still run
+        done += outcome.status == DONE
+    return f"{done} of {len(job_ids)} done"
+
+
+def _split_after_time_limit(left: list[str], stores: Services) -> None:
+    """The chunk's time ran out at left[0]: it goes back to queued and runs alone under the
+    per-article limit (where a hopeless article fails as too long); the rest is a new chunk."""
+    current, rest = left[0], left[1:]
+    stores.jobs.note_retry(current, "its chunk ran out of time; it runs on its own")
+    localize_job.apply_async((current,), queue=BATCH)
+    if rest:
+        current_app.extensions[SEND_CHUNK](rest)
 
 
 def time_limit_error(seconds: float) -> str:

@@ -30,7 +30,9 @@ from .submission import (  # noqa: F401  (batches and tests import them from her
     ARTICLE_FIELDS,
     CONTROL_CLASS,
     FIELDS,
+    JOB_ARTICLES,
     MAX_IDEMPOTENCY_KEY,
+    NINJS,
     Submission,
     idempotency_key,
     parse_submission,
@@ -71,8 +73,20 @@ def article_schema(settings: Settings, fmt: str) -> dict:
     }
 
 
-def one_article() -> list[dict]:
-    return [{"required": [fmt]} for fmt in ARTICLE_FIELDS]
+def one_article(fields: tuple[str, ...] = ARTICLE_FIELDS) -> list[dict]:
+    return [{"required": [fmt]} for fmt in fields]
+
+
+def ninjs_schema() -> dict:
+    """The ninjs field as the API documents it; service.core.ninjs_schema checks the rest."""
+    return {
+        "type": "object",
+        "description": "An IPTC ninjs item (1.x headline/subheadline/body_text/body_html, or "
+                       "2.x headlines/bodies): its texts are localized, every other field "
+                       "kept. 'uri' is required. As JSON text, at most max_article_bytes.",
+        "required": ["uri"],
+        "properties": {"uri": {"type": "string", "minLength": 1}},
+    }
 
 
 def shared_fields(settings: Settings) -> dict[str, dict]:
@@ -93,6 +107,7 @@ def submission_schema(settings: Settings) -> dict:
         "type": "object",
         "properties": {
             **{fmt: article_schema(settings, fmt) for fmt in ARTICLE_FIELDS},
+            NINJS: ninjs_schema(),
             **shared_fields(settings),
             "callback_url": nullable({
                 "type": "string", "maxLength": MAX_URL_LENGTH,
@@ -102,7 +117,7 @@ def submission_schema(settings: Settings) -> dict:
             "queue": nullable({"type": "string", "enum": [str(q) for q in JOB_QUEUES]}),
         },
         "required": ["targets"],
-        "oneOf": one_article(),
+        "oneOf": one_article(JOB_ARTICLES),
         "additionalProperties": False,
     }
 

@@ -6,6 +6,7 @@ and no blueprint, so every caller can share them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from ..config import KNOWN_ENGINES, Settings
 from ..core.locales import (
@@ -16,6 +17,7 @@ from ..core.locales import (
     language_of,
     normalize_tag,
 )
+from ..core.ninjs import NinjsError, dumps, parse_item
 from ..domain import DEFAULT_TARGETS, JOB_QUEUES, Queue
 from ..netguard import CallbackURLRefused, check_callback_url
 from ..usecases.submit import JobRequest
@@ -24,7 +26,10 @@ from .errors import BadRequest, PayloadTooLarge, Unprocessable, shown
 CONTROL_CLASS = r"\x00-\x1f\x7f"
 _CONTROL = re.compile(f"[{CONTROL_CLASS}]")
 ARTICLE_FIELDS = ("text", "html")
-FIELDS = (*ARTICLE_FIELDS, "source_language", "targets", "engine", "callback_url", "queue")
+# A job may also carry an IPTC ninjs item (an object, not a string); batch lines do not yet.
+NINJS = "ninjs"
+JOB_ARTICLES = (*ARTICLE_FIELDS, NINJS)
+FIELDS = (*JOB_ARTICLES, "source_language", "targets", "engine", "callback_url", "queue")
 MAX_IDEMPOTENCY_KEY = 200  # the column's width
 
 
@@ -54,11 +59,11 @@ def parse_submission(payload: object, settings: Settings) -> Submission:
 
 
 def _article(payload: dict, max_bytes: int) -> tuple[str, str]:
-    given = [fmt for fmt in ARTICLE_FIELDS if fmt in payload]
+    given = [fmt for fmt in JOB_ARTICLES if fmt in payload]
     if len(given) != 1:
-        raise Unprocessable("give exactly one of 'text' or 'html'")
+        raise Unprocessable("give exactly one of 'text', 'html' or 'ninjs'")
     fmt = given[0]
-    article = payload[fmt]
+    article = _ninjs(payload[fmt]) if fmt == NINJS else payload[fmt]
     if not isinstance(article, str) or NOT_BLANK.search(article) is None:
         raise Unprocessable(f"'{fmt}' must be a non-empty string")
     try:
@@ -77,6 +82,38 @@ def _article(payload: dict, max_bytes: int) -> tuple[str, str]:
     if size > max_bytes:
         raise PayloadTooLarge(f"the article is {size} bytes of UTF-8; the limit is {max_bytes}")
     return article, fmt
+
+
+def _ninjs(item: object) -> str:
+    """The item checked and stored as JSON text (the size limit applies to that text)."""
+    try:
+        checked = parse_item(item)
+    except NinjsError as exc:
+        raise Unprocessable(f"'ninjs': {exc}") from exc
+    where = _nul_in(checked, "ninjs")
+    if where:
+        # JSON text escapes it, but the result document (a PostgreSQL JSON column) cannot.
+        raise Unprocessable(f"'{where}' contains a NUL character (\\u0000); remove it")
+    return dumps(checked)
+
+
+def _nul_in(value: object, where: str) -> str | None:
+    """The path of the first string (or key) in `value` holding a NUL, if any."""
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        items: Iterable[tuple[object, object]] = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, inner in items:
+        step = f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}"
+        found = _nul_in(key, step) if isinstance(key, str) else None
+        found = found or _nul_in(inner, step)
+        if found:
+            return found
+    return None
 
 
 def _targets(targets: object, max_targets: int) -> tuple[str, ...]:

@@ -1,26 +1,52 @@
 """Batches: many jobs submitted together on the batch queue, followed and steered as one.
 
-A batch row keeps its manifest (item ids in submission order with their job ids); the jobs are
-ordinary jobs with `batch_id` set, so workers run them exactly like single submissions.
+An item is an ordinary job with `batch_id` set and its place in the batch on its row (the
+client's id, its NDJSON line, its position), so workers run it exactly like a single submission
+and no batch-sized value is ever read or written whole: items are stored chunk by chunk as the
+upload is read, and results are read back a page at a time in submission order.
+
+An item that could not be read is stored too, failed at once (`input_rejected`), so the client
+finds it in the batch with its line and its error. A cancelled item is a failed job whose error
+is CANCELLED; the batch's counts show it apart from real failures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from ..domain import JOB_STATUSES, JobStatus, Queue
 from .db import Database
-from .models import Batch, Job, JobEvent, now
+from .models import Batch, Job, JobEvent, new_id, now
 from .repositories import Leases, _iso
 
 BATCH_QUEUE = Queue.BATCH
 CANCELLED = "cancelled"  # the error of a job its batch's cancel took off the queue
 RETRY_DETAIL = "retry requested"
-_CHUNK = 200  # jobs read per query when streaming results
+PAGE = 200  # jobs read per query when streaming results
+FAILED_SHOWN = 100  # failed items listed by get()
+RATE_WINDOW = 60.0  # seconds: the rate is items finished over the last minute (or since start)
+STATUSES = (*JOB_STATUSES, CANCELLED)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One batch item as parsed: runnable when `error` is None, else stored failed.
+
+    `targets`, `source_language` and `engine` are the item's own or the batch's defaults."""
+
+    id: str
+    line: int | None = None
+    text: str = ""
+    fmt: str = "text"
+    targets: tuple[str, ...] = ()
+    source_language: str = "auto"
+    engine: str | None = None
+    error: str | None = None
 
 
 class BatchStore:
@@ -28,42 +54,45 @@ class BatchStore:
         self.db = db
         self.leases = leases or Leases()
 
-    def create(
-        self,
-        api_key_id: str | None,
-        items: Sequence[dict],
-        targets: Sequence[str],
-        source_language: str = "auto",
-        fmt: str = "text",
-        engine: str | None = None,
-        name: str = "",
-    ) -> tuple[dict, list[str]]:
-        """One batch and one queued job per item, in one transaction.
-
-        An item is {"text": ..., "fmt"?: "text"|"html", "id"?: ...}; its fmt defaults to `fmt`,
-        its id to its index. Returns (batch, job ids in item order).
-        """
-        batch = Batch(api_key_id=api_key_id, name=name or "", total=len(items))
-        jobs = [
-            _job(api_key_id, item, targets, source_language, item.get("fmt", fmt), engine)
-            for item in items
-        ]
-        lease = now() + timedelta(seconds=self.leases.queued)
-        for job in jobs:
-            job.lease_until = lease
+    def open(self, api_key_id: str | None, name: str = "") -> str:
+        """A new, empty batch; items follow with add_items. Returns its id."""
         with self.db.session() as session:
+            batch = Batch(api_key_id=api_key_id, name=name or "", total=0)
             session.add(batch)
             session.flush()
-            for job in jobs:
-                job.batch_id = batch.id
-            session.add_all(jobs)
-            session.flush()
-            batch.items = [
-                {"id": _item_id(item, index), "job": job.id}
-                for index, (item, job) in enumerate(zip(items, jobs, strict=True))
-            ]
-            created = _batch_dict(batch, {JobStatus.QUEUED: len(jobs)})
-        return created, [entry["job"] for entry in batch.items]
+            return batch.id
+
+    def add_items(self, batch_id: str, start: int, items: Sequence[Item]) -> list[str]:
+        """Store items at positions start, start+1, ... in one transaction; returns the ids of
+        the runnable jobs (queued, for the caller to hand to the workers).
+
+        A client id already used in the batch (earlier or in this chunk) makes the item failed,
+        naming the line that has it: results and zip files are addressed by client id.
+        """
+        with self.db.session() as session:
+            batch = session.get(Batch, batch_id, with_for_update=True)
+            if batch is None:
+                raise LookupError(f"no batch {batch_id}")
+            seen = _used_ids(session, batch_id, [item.id for item in items])
+            at = now()
+            lease = at + timedelta(seconds=self.leases.queued)
+            rows = []
+            for offset, item in enumerate(items):
+                first = seen.get(item.id)
+                if first is None:
+                    seen[item.id] = item.line if item.line is not None else start + offset
+                else:
+                    item = _duplicate(item, first)
+                rows.append(_job_row(batch, start + offset, item, lease, at))
+            # Core INSERTs (one executemany each), not ORM objects: about ten times faster,
+            # which is most of an upload's cost.
+            session.execute(insert(Job), rows)
+            session.execute(insert(JobEvent), [
+                {"job_id": row["id"], "status": row["status"], "at": at,
+                 "detail": "not readable" if row["input_rejected"] else ""} for row in rows
+            ])
+            batch.total += len(rows)
+            return [row["id"] for row in rows if not row["input_rejected"]]
 
     def get(self, batch_id: str, api_key_id: str | None = None) -> dict | None:
         """Progress of a batch; with api_key_id, only if that key submitted it."""
@@ -71,51 +100,87 @@ class BatchStore:
             batch = session.get(Batch, batch_id)
             if batch is None or (api_key_id is not None and batch.api_key_id != api_key_id):
                 return None
-            rows = session.execute(
-                select(Job.status, func.count()).where(Job.batch_id == batch_id)
-                .group_by(Job.status)
-            )
-            return _batch_dict(batch, dict(rows.all()))
+            counts = _counts(session, batch_id)
+            rate = _rate(session, batch)
+            failed = _failed_items(session, batch_id)
+            return _batch_dict(batch, counts, rate, failed)
 
     def results(self, batch_id: str) -> Iterator[dict]:
-        """One record per item, in submission order: its result document or its error."""
-        with self.db.session() as session:
-            batch = session.get(Batch, batch_id)
-            manifest = list(batch.items) if batch is not None else []
-        for start in range(0, len(manifest), _CHUNK):
-            chunk = manifest[start : start + _CHUNK]
-            jobs = self._jobs([entry["job"] for entry in chunk])
-            for offset, entry in enumerate(chunk):
-                yield _result(start + offset, entry, jobs.get(entry["job"]))
+        """One record per item, in submission order: its result document or its error. Read a
+        page at a time, each page in its own short session."""
+        after = -1
+        while True:
+            with self.db.session() as session:
+                page = session.scalars(
+                    select(Job).where(Job.batch_id == batch_id, Job.batch_position > after)
+                    .order_by(Job.batch_position).limit(PAGE)
+                    .options(selectinload(Job.results))
+                ).all()
+                records = [_result(job) for job in page]
+            yield from records
+            if len(page) < PAGE:
+                return
+            after = records[-1]["index"]
 
-    def _jobs(self, job_ids: list[str]) -> dict[str, Job]:
-        with self.db.session() as session:
-            rows = session.scalars(
-                select(Job).where(Job.id.in_(job_ids)).options(selectinload(Job.results))
-            )
-            return {job.id: job for job in rows}
+    def problems(self, batch_id: str) -> Iterator[dict]:
+        """Every item that is not done, in submission order: {"id", "line", "status", "error"}
+        (a zip's errors.jsonl). Read a page at a time, without result documents."""
+        after = -1
+        while True:
+            with self.db.session() as session:
+                page = session.execute(
+                    select(Job.batch_position, Job.item_id, Job.item_line, Job.status, Job.error)
+                    .where(Job.batch_id == batch_id, Job.batch_position > after,
+                           Job.status != JobStatus.DONE)
+                    .order_by(Job.batch_position).limit(PAGE)
+                ).all()
+            for _position, item_id, line, status, error in page:
+                if status == JobStatus.FAILED and error == CANCELLED:
+                    status = CANCELLED
+                yield {"id": item_id, "line": line, "status": status, "error": error}
+            if len(page) < PAGE:
+                return
+            last = page[-1][0]
+            assert last is not None  # every item of a batch has its position
+            after = last
 
     def cancel(self, batch_id: str) -> int:
         """Take the batch's queued jobs off the queue (failed, error "cancelled"); running jobs
-        finish. Returns how many jobs were cancelled."""
+        finish. Returns how many jobs were cancelled. Written a page of ids at a time, with
+        plain UPDATE and INSERT statements: a 100,000-item batch is never loaded as objects."""
         with self.db.session() as session:
             batch = session.get(Batch, batch_id, with_for_update=True)
             if batch is None:
                 return 0
             batch.cancelled = True
-            queued = session.scalars(
-                select(Job).where(Job.batch_id == batch_id, Job.status == JobStatus.QUEUED)
+            queued = list(session.scalars(
+                select(Job.id).where(Job.batch_id == batch_id, Job.status == JobStatus.QUEUED)
                 .with_for_update()
-            ).all()
-            for job in queued:
-                _set_status(job, JobStatus.FAILED, error=CANCELLED, detail=CANCELLED)
+            ))
+            at = now()
+            for start in range(0, len(queued), PAGE):
+                page = queued[start : start + PAGE]
+                session.execute(
+                    update(Job).where(Job.id.in_(page))
+                    .values(status=JobStatus.FAILED, error=CANCELLED, lease_until=None,
+                            updated_at=at)
+                )
+                session.execute(insert(JobEvent), [
+                    {"job_id": job_id, "status": JobStatus.FAILED, "detail": CANCELLED, "at": at}
+                    for job_id in page
+                ])
             return len(queued)
 
     def failed_jobs(self, batch_id: str) -> list[str]:
+        """The batch's jobs that failed while running: not the cancelled ones, and not the
+        items that could not be read (they would fail the same way again)."""
         with self.db.session() as session:
             return list(session.scalars(
-                select(Job.id).where(Job.batch_id == batch_id, Job.status == JobStatus.FAILED)
-                .order_by(Job.created_at, Job.id)
+                select(Job.id).where(
+                    Job.batch_id == batch_id, Job.status == JobStatus.FAILED,
+                    Job.input_rejected.is_(False),
+                    func.coalesce(Job.error, "") != CANCELLED,
+                ).order_by(Job.batch_position)
             ))
 
     def reset_for_retry(self, job_ids: Iterable[str]) -> list[str]:
@@ -129,55 +194,137 @@ class BatchStore:
                 select(Job).where(Job.id.in_(ids), Job.status == JobStatus.FAILED).with_for_update()
             ).all()
             lease = now() + timedelta(seconds=self.leases.queued)
+            at = now()
             for job in jobs:
-                _set_status(job, JobStatus.QUEUED, error=None, detail=RETRY_DETAIL)
+                job.status, job.error, job.updated_at = JobStatus.QUEUED, None, at
                 job.lease_until, job.enqueued, job.sweeps = lease, True, 0
+                # Added to the session, not appended to job.events: that would load every
+                # job's history first.
+                session.add(JobEvent(job_id=job.id, status=JobStatus.QUEUED,
+                                     detail=RETRY_DETAIL, at=at))
             return [job.id for job in jobs]
 
 
-def _job(api_key_id, item: dict, targets, source_language, fmt, engine) -> Job:
-    job = Job(
-        api_key_id=api_key_id, text=item["text"], targets=list(targets),
-        source_language=source_language, fmt=fmt, engine=engine, queue=BATCH_QUEUE,
+def _used_ids(session: Session, batch_id: str, ids: list[str]) -> dict[str | None, int | None]:
+    """The given client ids already stored in the batch, each with its line (or position)."""
+    rows = session.execute(
+        select(Job.item_id, Job.item_line, Job.batch_position)
+        .where(Job.batch_id == batch_id, Job.item_id.in_(set(ids)))
     )
-    job.events.append(JobEvent(status=JobStatus.QUEUED))
-    return job
+    return {item_id: (line if line is not None else position)
+            for item_id, line, position in rows}
 
 
-def _item_id(item: dict, index: int) -> str:
-    given = item.get("id")
-    return str(index) if given is None else str(given)
+def _duplicate(item: Item, first: int) -> Item:
+    where = "line" if item.line is not None else "item"
+    error = (f"duplicate id {item.id!r}: {where} {first} has it already; "
+             "give every item its own id")
+    return Item(id=item.id, line=item.line, error=error)
 
 
-def _set_status(job: Job, status: str, error: str | None, detail: str) -> None:
-    job.status = status
-    job.error = error
-    job.updated_at = now()
-    if status in (JobStatus.DONE, JobStatus.FAILED):
-        job.lease_until = None
-    job.events.append(JobEvent(status=status, detail=detail))
+def _job_row(batch: Batch, position: int, item: Item, lease: datetime, at: datetime) -> dict:
+    """The jobs row of one item: queued with a lease, or failed at once when unreadable."""
+    rejected = item.error is not None
+    return {
+        "id": new_id(), "api_key_id": batch.api_key_id, "batch_id": batch.id,
+        "queue": BATCH_QUEUE, "status": JobStatus.FAILED if rejected else JobStatus.QUEUED,
+        "text": item.text, "fmt": item.fmt, "targets": list(item.targets),
+        "source_language": item.source_language, "engine": item.engine, "error": item.error,
+        "item_id": item.id, "item_line": item.line, "batch_position": position,
+        "input_rejected": rejected, "lease_until": None if rejected else lease,
+        "attempts": 0, "enqueued": True, "sweeps": 0, "created_at": at, "updated_at": at,
+    }
 
 
-def _batch_dict(batch: Batch, counts: dict[str, int]) -> dict:
-    counts = {status: counts.get(status, 0) for status in JOB_STATUSES}
-    finished = counts[JobStatus.DONE] + counts[JobStatus.FAILED]
+def _counts(session: Session, batch_id: str) -> dict[str, int]:
+    cancelled = func.coalesce(Job.error, "") == CANCELLED
+    rows = session.execute(
+        select(Job.status, cancelled, func.count()).where(Job.batch_id == batch_id)
+        .group_by(Job.status, cancelled)
+    )
+    counts = dict.fromkeys(STATUSES, 0)
+    for status, is_cancelled, count in rows:
+        counts[CANCELLED if status == JobStatus.FAILED and is_cancelled else status] += count
+    return counts
+
+
+def _rate(session: Session, batch: Batch) -> float:
+    """Items finished per second over the last RATE_WINDOW seconds, or since the batch began
+    when it is younger; items rejected on arrival are not work and do not count."""
+    current = now()
+    created = _aware(batch.created_at)
+    window = min(RATE_WINDOW, (current - created).total_seconds())
+    if window <= 0:
+        return 0.0
+    finished = session.scalar(
+        select(func.count()).select_from(Job).where(
+            Job.batch_id == batch.id, Job.input_rejected.is_(False),
+            Job.status.in_((JobStatus.DONE, JobStatus.FAILED)),
+            Job.updated_at >= current - timedelta(seconds=window),
+        )
+    ) or 0
+    return finished / window
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes for timezone-aware columns; they were written in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=now().tzinfo)
+
+
+def _failed_items(session: Session, batch_id: str) -> list[dict]:
+    rows = session.execute(
+        select(Job.item_id, Job.item_line, Job.error).where(
+            Job.batch_id == batch_id, Job.status == JobStatus.FAILED,
+            func.coalesce(Job.error, "") != CANCELLED,
+        ).order_by(Job.batch_position).limit(FAILED_SHOWN)
+    )
+    return [{"id": item_id, "line": line, "error": error} for item_id, line, error in rows]
+
+
+def _batch_dict(batch: Batch, counts: dict[str, int], rate: float, failed: list[dict]) -> dict:
+    remaining = counts[JobStatus.QUEUED] + counts[JobStatus.RUNNING]
+    finished = batch.total - remaining
+    progress = round(finished / batch.total, 4) if batch.total else 1.0
     return {
         "id": batch.id,
         "name": batch.name,
         "api_key_id": batch.api_key_id,
         "created_at": _iso(batch.created_at),
+        "status": _status(batch, counts, remaining),
         "cancelled": batch.cancelled,
         "total": batch.total,
         "counts": counts,
-        "done_fraction": round(finished / batch.total, 4) if batch.total else 1.0,
-        "finished": finished >= batch.total,
+        "progress": progress,
+        "done_fraction": progress,
+        "finished": remaining == 0,
+        "rate": round(rate, 3),
+        "eta_seconds": _eta(remaining, rate),
+        "failed_items": failed,
     }
 
 
-def _result(index: int, entry: dict, job: Job | None) -> dict:
-    record = {"index": index, "id": entry["id"], "job_id": entry["job"]}
-    if job is None:
-        return {**record, "status": JobStatus.FAILED, "error": "the job no longer exists"}
+def _status(batch: Batch, counts: dict[str, int], remaining: int) -> str:
+    """queued, running, then done or cancelled once nothing is left to run: a cancelled batch
+    stays running while the items that had started finish, so a poller that waits for
+    done|cancelled sees every item's final state."""
+    if remaining == 0:
+        return CANCELLED if batch.cancelled else JobStatus.DONE
+    if counts[JobStatus.QUEUED] < remaining or counts[JobStatus.DONE] or counts[JobStatus.FAILED]:
+        return JobStatus.RUNNING
+    return JobStatus.QUEUED
+
+
+def _eta(remaining: int, rate: float) -> float | None:
+    if remaining == 0:
+        return 0.0
+    return round(remaining / rate, 1) if rate > 0 else None
+
+
+def _result(job: Job) -> dict:
+    record: dict = {"index": job.batch_position, "id": job.item_id, "line": job.item_line,
+                    "job_id": job.id}
+    if job.status == JobStatus.FAILED and job.error == CANCELLED:
+        return {**record, "status": CANCELLED, "error": CANCELLED}
     record["status"] = job.status
     if job.status == JobStatus.DONE and job.normalized is not None:
         record["result"] = _document(job)

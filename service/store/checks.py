@@ -9,7 +9,7 @@ Conditions are plain SQL that SQLite and PostgreSQL both read.
 CHECKS = [
     ("jobs", "ck_jobs_status", "status IN ('queued', 'running', 'done', 'failed')"),
     ("jobs", "ck_jobs_queue", "queue IN ('interactive', 'batch')"),
-    ("jobs", "ck_jobs_fmt", "fmt IN ('text', 'html')"),
+    ("jobs", "ck_jobs_fmt", "fmt IN ('text', 'html', 'ninjs')"),
     ("jobs", "ck_jobs_counts", "attempts >= 0 AND sweeps >= 0"),
     ("jobs", "ck_jobs_idempotency_key", "length(idempotency_key) <= 200"),
     ("api_keys", "ck_api_keys_role", "role IN ('editor', 'maintainer', 'admin')"),

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -104,6 +105,15 @@ class Job(Base):
     batch_id: Mapped[str | None] = mapped_column(
         ForeignKey("batches.id", name="fk_jobs_batch_id_batches"), index=True
     )
+    # A batch item's place in its batch: the client's id for it, its line in an NDJSON upload
+    # (None for a JSON body) and its 0-based position, which orders the batch's results. One
+    # row per item, so a 100,000-item batch is never one JSON value read or written whole.
+    item_id: Mapped[str | None] = mapped_column(String(200))
+    item_line: Mapped[int | None] = mapped_column(Integer)
+    batch_position: Mapped[int | None] = mapped_column(Integer)
+    # True for a batch item that could not be read (bad JSON, no text, unknown locale): it was
+    # failed when it arrived, never queued, and a retry leaves it alone.
+    input_rejected: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     request_hash: Mapped[str | None] = mapped_column(String(64))
     # The job-level part of the result document: source_language and normalized.
     normalized: Mapped[dict | None] = mapped_column(JSON)
@@ -128,12 +138,15 @@ class Job(Base):
 
     __table_args__ = (
         UniqueConstraint("api_key_id", "idempotency_key", name="uq_jobs_idempotency"),
+        UniqueConstraint("batch_id", "batch_position", name="uq_jobs_batch_position"),
+        Index("ix_jobs_batch_item", "batch_id", "item_id"),
         *_checks("jobs"),
     )
 
 
 class Batch(Base):
-    """Many jobs submitted together on the batch queue; the jobs carry its id."""
+    """Many jobs submitted together on the batch queue; the jobs carry its id and their place
+    in it (Job.item_id, item_line, batch_position)."""
 
     __tablename__ = "batches"
 
@@ -142,8 +155,6 @@ class Batch(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     total: Mapped[int] = mapped_column(Integer, default=0)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The manifest, in submission order: [{"id": item id, "job": job id}, ...].
-    items: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
     __table_args__ = (*_checks("batches"),)

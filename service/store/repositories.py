@@ -298,7 +298,8 @@ class JobStore:
 
     def sweep(self, limit: int = 500, busy_queues: Iterable[str] = ()) -> Sweep:
         """Take back every unfinished job whose lease ran out (or whose message the broker
-        refused), oldest first: queue it again, or fail it past Leases.max_sweeps.
+        refused), oldest first: queue it again, or fail it once it has been taken back from a
+        dead worker more than Leases.max_sweeps times (a job that kills its worker).
 
         A queued job on a queue in `busy_queues` (the broker still holds messages there) is
         left alone even past its lease: it is more likely waiting behind a backlog than lost,
@@ -326,14 +327,18 @@ class JobStore:
                     continue
                 if not job.enqueued:
                     detail = "queued again: the broker had refused it"
+                elif job.status == JobStatus.QUEUED:
+                    # Never started: its message was lost (a broker restarted without its
+                    # queues, or a worker died holding the chunk it was in). That says nothing
+                    # against the job, so it does not count towards giving up.
+                    detail = "lease expired while queued; queued again (its message was lost)"
                 else:
                     job.sweeps += 1
                     detail = (f"lease expired while {job.status}; queued again "
                               f"(take-back {job.sweeps} of {self.leases.max_sweeps})")
                 if job.sweeps > self.leases.max_sweeps:
                     error = (f"gave up after {self.leases.max_sweeps} take-backs: the job's "
-                             f"worker or its message was lost each time (last state: "
-                             f"{job.status})")
+                             "worker was lost each time while it ran")
                     job.status, job.error, job.lease_until = JobStatus.FAILED, error, None
                     job.events.append(JobEvent(status=JobStatus.FAILED, detail=error))
                     failed.append(job.id)

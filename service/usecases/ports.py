@@ -8,9 +8,12 @@ service.store to them, and a unit test can hand a use case a small in-memory dou
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..core.glossary import Entry
+
+if TYPE_CHECKING:
+    from ..store.batches import Item  # a plain dataclass: one batch line, parsed
 
 # Hands a committed job to the workers of a queue: (job id, queue name).
 Enqueue = Callable[[str, str], None]
@@ -51,10 +54,13 @@ class Taken(Protocol):
 
 
 class Batches(Protocol):
-    def create(
-        self, api_key_id: str, items: list[dict], targets: Sequence[str], source_language: str,
-        fmt: str, engine: str | None, name: str,
-    ) -> tuple[dict, list[str]]: ...
+    """What submitting a batch needs from the store (service.store.batches.BatchStore)."""
+
+    def open(self, api_key_id: str | None, name: str = "") -> str: ...
+
+    def add_items(self, batch_id: str, start: int, items: Sequence[Item]) -> list[str]: ...
+
+    def cancel(self, batch_id: str) -> int: ...
 
 
 class Glossary(Protocol):

@@ -8,6 +8,7 @@ It is safe to run twice for one job: a finished job is skipped, and results are 
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -18,6 +19,7 @@ from ..core.figures import HouseStyles
 from ..core.glossary import GlossaryError
 from ..core.matching import NamePolicy
 from ..core.nameindex import NameIndex
+from ..core.ninjs import localize_item
 from ..core.pipeline import LocalizeError, Localizer
 from ..core.translate import EngineError, EngineRouter, Translator
 from ..domain import JobStatus, Queue
@@ -28,6 +30,7 @@ from .ports import Candidates, Glossary, Jobs
 log = logging.getLogger(__name__)
 
 DONE, FAILED, SKIPPED = JobStatus.DONE, JobStatus.FAILED, "skipped"
+NINJS = "ninjs"  # a job's fmt when its text is an IPTC ninjs item as JSON
 
 
 class TransientJobError(Exception):
@@ -151,7 +154,7 @@ def run_job(
         raise
     _complete(jobs, job_id, document)
     log.info("job %s: done in %.0f ms", job_id, (time.monotonic() - started) * 1000)
-    _record_candidates(candidates, job_id, job["text"], document)
+    _record_candidates(candidates, job_id, offsets_text(job, document), document)
     return JobOutcome(DONE, Queue.WEBHOOKS if job.get("callback_url") else None)
 
 
@@ -173,11 +176,24 @@ def drop_rejected(document: dict, candidates: Candidates) -> dict:
 
 def _localize(job: dict, localizer: Localizer) -> dict:
     watched = _TransientWatch(localizer.engines)
-    document = replace(localizer, engines=watched.router).localize(
-        job["text"], job["targets"], job["source_language"], job["engine"], job["fmt"]
-    )
+    watching = replace(localizer, engines=watched.router)
+    if job["fmt"] == NINJS:
+        # Stored as the JSON text the API checked; localize_item composes its fields into one
+        # HTML document (see service.core.ninjs for why).
+        document = localize_item(watching, json.loads(job["text"]), job["targets"],
+                                 job["source_language"], job["engine"])
+    else:
+        document = watching.localize(
+            job["text"], job["targets"], job["source_language"], job["engine"], job["fmt"]
+        )
     watched.raise_if_failed()
     return document
+
+
+def offsets_text(job: dict, document: dict) -> str:
+    """The text a document's offsets point into: the article, or a ninjs item's composed
+    fields (the job stores the item's JSON, which no offset refers to)."""
+    return document["normalized"]["ninjs"]["composed"] if job["fmt"] == NINJS else job["text"]
 
 
 def _complete(jobs: Jobs, job_id: str, document: dict) -> None:

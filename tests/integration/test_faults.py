@@ -382,10 +382,20 @@ def test_a_run_logs_no_key_secret_or_article_text(client, editor, db, fake_mt, s
 
 
 def test_a_batch_survives_its_worker_being_killed_again_and_again(
-    client, editor, db, fake_mt, start_worker, start_beat
+    app, client, editor, db, fake_mt, start_worker, start_beat
 ):
     """SIGKILL the batch worker three times mid-batch: every item ends done exactly once, with
-    one result row per locale, and nothing is left queued or running."""
+    one result row per locale, and nothing is left queued or running.
+
+    A killed worker takes the rest of its chunk's message with it; those items never started,
+    so the sweeper queues them again once their queued lease runs out. The API gives that lease
+    when it stores the batch, so it gets the same short leases as the workers here, as it
+    would from the same environment in a deployment."""
+    from service.store.repositories import Leases
+
+    app.extensions["audarma"].jobs.leases = Leases(
+        queued=float(FAST_SWEEP["AUDARMA_QUEUED_LEASE_SECONDS"]),
+        running=float(FAST_SWEEP["AUDARMA_JOB_LEASE_SECONDS"]), max_sweeps=3)
     start_beat(**FAST_SWEEP)
     items = [{"id": f"item-{n}", "text": f"Story {n}: {ARTICLE}"} for n in range(12)]
     response = client.post("/v1/batches", headers=editor.headers, json={

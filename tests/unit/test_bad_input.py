@@ -11,6 +11,7 @@ The routes and what each reads (service/api/*.py):
   GET    /v1/batches/<batch_id>[/results] path id
   POST   /v1/batches/<batch_id>/cancel    path id
   POST   /v1/batches/<batch_id>/retry-failed  path id
+  POST   /v1/batches/<batch_id>/retry  path id
   GET    /v1/glossary/entries             query q, type, limit, offset
   POST   /v1/glossary/entries             JSON entry {id, type, names, variants, short, note,
                                           collection}
@@ -451,6 +452,7 @@ PATHS = [
     for method, path in [
         ("GET", "/v1/jobs/ID"), ("GET", "/v1/batches/ID"), ("GET", "/v1/batches/ID/results"),
         ("POST", "/v1/batches/ID/cancel"), ("POST", "/v1/batches/ID/retry-failed"),
+        ("POST", "/v1/batches/ID/retry"),
         ("GET", "/v1/glossary/entries/ID"), ("GET", "/v1/glossary/entries/ID/history"),
         ("DELETE", "/v1/glossary/entries/ID"),
     ]

@@ -1,19 +1,18 @@
-"""Batches through the HTTP API (Flask test client, fake task queue) and `audarma batch submit`
-against a real HTTP server."""
+"""Batches through the HTTP API (Flask test client, fake task queue): JSON and streamed NDJSON
+uploads, hostile lines, progress, results as JSON lines and zip, cancel, retry, chunk tasks."""
 
 from __future__ import annotations
 
+import io
 import json
-import threading
+import zipfile
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import inspect
-from werkzeug.serving import make_server
 
 from service.app import create_app
-from service.cli_batch import batch as batch_cli
 from service.domain import QUEUES
+from service.queueing import SEND_CHUNK
 from service.store.batches import BatchStore
 from service.store.db import Database
 from service.usecases.sweep import sweep
@@ -58,7 +57,9 @@ def test_submit_creates_one_job_per_item_queued_once_on_batch(client, auth, queu
     batch = response.get_json()
     assert response.headers["Location"] == f"/v1/batches/{batch['id']}"
     assert batch["total"] == 3 and batch["name"] == "archive"
-    assert batch["counts"] == {"queued": 3, "running": 0, "done": 0, "failed": 0}
+    assert batch["counts"] == {"queued": 3, "running": 0, "done": 0, "failed": 0,
+                               "cancelled": 0}
+    assert (batch["accepted"], batch["failed"], batch["url"]) == (3, 0, batch["links"]["self"])
     assert len(queue.calls) == 3 and len(set(queue.calls)) == 3
     assert {q for _, q in queue.calls} == {"batch"}
     assert queue.row_committed == [True, True, True]
@@ -75,9 +76,13 @@ def test_progress_counts_jobs_by_status(app, client, auth, queue):
 
     batch = progress(client, auth["editor"], batch_id)
 
-    assert batch["counts"] == {"queued": 1, "running": 1, "done": 1, "failed": 0}
-    assert batch["done_fraction"] == pytest.approx(1 / 3, abs=1e-3)
-    assert batch["finished"] is False
+    assert batch["counts"] == {"queued": 1, "running": 1, "done": 1, "failed": 0,
+                               "cancelled": 0}
+    assert batch["progress"] == pytest.approx(1 / 3, abs=1e-3)
+    assert batch["status"] == "running" and batch["finished"] is False
+    # Rate and ETA from real clocks: only their presence here (back-dated rows test the values).
+    assert batch["rate"] > 0 and batch["eta_seconds"] is not None and batch["eta_seconds"] >= 0
+    assert batch["results_url"] == f"/v1/batches/{batch_id}/results"
     assert jobs.get(first)["queue"] == "batch"
 
 
@@ -111,10 +116,16 @@ def test_cancel_fails_queued_jobs_and_lets_running_ones_finish(app, client, auth
     assert response.status_code == 200
     body = response.get_json()
     assert body["cancelled"] is True and body["cancelled_jobs"] == 2
-    assert body["counts"] == {"queued": 0, "running": 1, "done": 0, "failed": 2}
+    assert body["status"] == "running"  # until the running item finishes
+    assert body["counts"] == {"queued": 0, "running": 1, "done": 0, "failed": 0,
+                              "cancelled": 2}
+    assert body["failed_items"] == []
     assert jobs.get(queue.calls[1][0])["error"] == "cancelled"
+    assert jobs.get(queue.calls[1][0])["events"][-1]["detail"] == "cancelled"
     assert jobs.claim(queue.calls[1][0]) is None  # a worker skips a cancelled job
     assert jobs.get(running)["status"] == "running"
+    jobs.finish(running)
+    assert progress(client, auth["editor"], batch_id)["status"] == "cancelled"
 
 
 def test_retry_failed_requeues_only_failed_jobs(app, client, auth, queue):
@@ -140,9 +151,9 @@ def test_retry_after_cancel_is_409(client, auth):
     batch_id = submit(client, auth["editor"]).get_json()["id"]
     client.post(f"/v1/batches/{batch_id}/cancel", headers=auth["editor"])
 
-    response = client.post(f"/v1/batches/{batch_id}/retry-failed", headers=auth["editor"])
-
-    assert response.status_code == 409
+    for route in ("retry", "retry-failed"):
+        response = client.post(f"/v1/batches/{batch_id}/{route}", headers=auth["editor"])
+        assert response.status_code == 409
 
 
 @pytest.mark.parametrize(
@@ -156,6 +167,8 @@ def test_retry_after_cancel_is_409(client, auth):
          "items[0]: unknown field 'queue'"),
         ({"items": [], "targets": ["ru-RU"]}, 422, "'items' must be a non-empty list"),
         ({"items": [{"text": "a"}] * 1001, "targets": ["ru-RU"]}, 422, "too many items: 1001"),
+        ({"items": [{"text": "a", "id": "x"}, {"text": "b", "id": "y"}], "targets": ["ru-RU"],
+          "name": 5}, 422, "'name' must be a string"),
         ({"items": [{"text": "a"}], "targets": ["xx-QQ-invalid!"]}, 400, "unknown target"),
         ({"items": [{"text": "a"}]}, 422, "'targets'"),
         ({"items": [{"text": "a"}], "targets": ["ru-RU"], "callback_url": "http://x"}, 422,
@@ -202,8 +215,8 @@ def test_a_batch_may_be_larger_than_one_articles_body_limit(database, queue):
 def test_editors_see_only_their_own_batches(client, auth):
     batch_id = submit(client, auth["editor"]).get_json()["id"]
 
-    for method, suffix in [("get", ""), ("get", "/results"), ("post", "/cancel"),
-                           ("post", "/retry-failed")]:
+    for method, suffix in [("get", ""), ("get", "/results"), ("get", "/results?format=zip"),
+                           ("post", "/cancel"), ("post", "/retry"), ("post", "/retry-failed")]:
         response = getattr(client, method)(f"/v1/batches/{batch_id}{suffix}",
                                            headers=auth["editor2"])
         assert response.status_code == 404, suffix
@@ -250,129 +263,499 @@ def test_openapi_documents_the_batch_routes(client):
     assert paths["/v1/batches"]["post"]["x-roles"] == ["editor", "admin"]
     for path in ("/v1/batches/{batch_id}", "/v1/batches/{batch_id}/results"):
         assert "get" in paths[path]
-    for path in ("/v1/batches/{batch_id}/cancel", "/v1/batches/{batch_id}/retry-failed"):
+    for path in ("/v1/batches/{batch_id}/cancel", "/v1/batches/{batch_id}/retry",
+                 "/v1/batches/{batch_id}/retry-failed"):
         assert "post" in paths[path]
+    submit_params = {p["name"] for p in paths["/v1/batches"]["post"]["parameters"]}
+    assert {"targets", "name"} <= submit_params
+    results = paths["/v1/batches/{batch_id}/results"]["get"]
+    assert {p["name"] for p in results["parameters"]} >= {"format"}
+    assert set(results["responses"]["200"]["content"]) == {"application/x-ndjson",
+                                                           "application/zip"}
 
 
-def test_migration_0002_applies_on_a_fresh_database(tmp_path):
+def test_migrations_0002_and_0006_apply_on_a_fresh_database(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
     db.upgrade()
 
     inspector = inspect(db.engine)
     assert {"id", "api_key_id", "created_at", "cancelled", "total", "name"} <= {
         column["name"] for column in inspector.get_columns("batches")}
-    assert "batch_id" in {column["name"] for column in inspector.get_columns("jobs")}
+    assert "items" not in {column["name"] for column in inspector.get_columns("batches")}
+    assert {"batch_id", "item_id", "item_line", "batch_position", "input_rejected"} <= {
+        column["name"] for column in inspector.get_columns("jobs")}
+    assert "ix_jobs_batch_item" in {index["name"] for index in inspector.get_indexes("jobs")}
     assert "ix_jobs_batch_id" in {index["name"] for index in inspector.get_indexes("jobs")}
     assert any(fk["referred_table"] == "batches" for fk in inspector.get_foreign_keys("jobs"))
     db.dispose()
 
 
-# --------------------------------------------------------------------------- CLI
+# --------------------------------------------------------------------------- NDJSON uploads
+
+NDJSON = "application/x-ndjson"
 
 
-class FinishingQueue:
-    """enqueue that 'runs' each job at once: done, or failed for articles saying FAIL."""
+class LineStream:
+    """A request body made line by line as the server reads it (no Content-Length): records
+    how many lines were made, so a test can see the server did not read ahead."""
 
-    def __init__(self):
-        self.store = None
-        self.calls: list[tuple[str, str]] = []
+    def __init__(self, lines):
+        self._lines = iter(lines)
+        self._buffer = b""
+        self.made = 0
 
-    def __call__(self, job_id: str, queue: str) -> None:
-        self.calls.append((job_id, queue))
-        job = self.store.claim(job_id)
-        if "FAIL" in job["text"]:
-            self.store.fail(job_id, "engine said no")
-            return
-        self.store.save_results(job_id, DOCUMENT)
-        self.store.finish(job_id)
+    def _fill(self, size: int) -> None:
+        while size < 0 or len(self._buffer) < size:
+            line = next(self._lines, None)
+            if line is None:
+                return
+            self.made += 1
+            self._buffer += line
 
+    def read(self, size: int = -1) -> bytes:
+        self._fill(size)
+        data, self._buffer = (self._buffer, b"") if size < 0 else (
+            self._buffer[:size], self._buffer[size:])
+        return data
 
-@pytest.fixture
-def server(database):
-    queue = FinishingQueue()
-    app = create_app({"TESTING": True}, enqueue=queue, database=database)
-    queue.store = app.extensions["audarma"].jobs
-    key = app.extensions["audarma"].keys.create("editor")[0]
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}", key, queue
-    http.shutdown()
-    thread.join(5)
-
-
-def test_cli_submits_a_folder_waits_and_downloads_results(server, tmp_path):
-    url, key, queue = server
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "one.txt").write_text("Tokayev met the press.", encoding="utf-8")
-    (folder / "two.html").write_text("<p>FAIL here</p>", encoding="utf-8")
-    (folder / "notes.md").write_text("ignored", encoding="utf-8")
-    output = tmp_path / "out.jsonl"
-
-    result = CliRunner().invoke(
-        batch_cli, ["submit", str(folder), "--to", "ru-RU", "--url", url, "--wait",
-                    "--output", str(output)], env={"AUDARMA_API_KEY": key})
-
-    assert result.exit_code == 0, result.output
-    assert len(queue.calls) == 2 and {q for _, q in queue.calls} == {"batch"}
-    lines = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
-    assert [(line["id"], line["status"]) for line in lines] == [
-        ("one.txt", "done"), ("two.html", "failed")]
-    assert lines[0]["result"]["versions"]["ru-RU"]["text"] == "икс"
+    def readline(self, size: int = -1) -> bytes:
+        while b"\n" not in self._buffer and (size < 0 or len(self._buffer) < size):
+            before = len(self._buffer)
+            self._fill(len(self._buffer) + 1)
+            if len(self._buffer) == before:
+                break
+        end = self._buffer.find(b"\n") + 1 or len(self._buffer)
+        if size >= 0:
+            end = min(end, size)
+        line, self._buffer = self._buffer[:end], self._buffer[end:]
+        return line
 
 
-def test_cli_submits_jsonl_and_prints_the_batch_id(server, tmp_path):
-    url, key, queue = server
-    source = tmp_path / "items.jsonl"
-    source.write_text('{"id": "x", "text": "One."}\n\n{"html": "<p>Two.</p>"}\n',
-                      encoding="utf-8")
+def ndjson_body(*records) -> bytes:
+    return b"".join(
+        (r if isinstance(r, bytes) else json.dumps(r).encode()) + b"\n" for r in records)
 
-    result = CliRunner().invoke(batch_cli, ["submit", str(source), "--to", "ru-RU",
-                                            "--url", url, "--key", key])
 
-    assert result.exit_code == 0, result.output
-    assert len(result.output.strip()) == 32
-    assert len(queue.calls) == 2
+def post_ndjson(client, headers, body: bytes, query: str = ""):
+    return client.post(f"/v1/batches{query}", data=body, headers=headers, content_type=NDJSON)
+
+
+def post_stream(client, headers, stream, query: str = ""):
+    """A chunked upload: no Content-Length, the body read from `stream` as the server asks."""
+    return client.post(f"/v1/batches{query}", headers=headers, content_type=NDJSON,
+                       environ_overrides={"wsgi.input": stream, "wsgi.input_terminated": True})
+
+
+def results_of(client, headers, batch_id, fmt="jsonl"):
+    return client.get(f"/v1/batches/{batch_id}/results?format={fmt}", headers=headers)
+
+
+def test_ndjson_header_line_sets_defaults_and_items_may_override(client, auth, queue):
+    body = ndjson_body(
+        {"batch": {"targets": ["ru-RU"], "name": "archive 1998"}},
+        {"id": "a", "text": "Astana, 1998."},
+        {"id": "b", "html": "<p>Almaty.</p>", "targets": ["de-DE", "kk-KZ"]},
+        {"text": "No id: named by its position."},
+    )
+
+    response = post_ndjson(client, auth["editor"], body)
+
+    assert response.status_code == 202, response.get_json()
+    batch = response.get_json()
+    assert (batch["name"], batch["total"], batch["accepted"], batch["failed"]) == (
+        "archive 1998", 3, 3, 0)
+    jobs = app_jobs(client)
+    targets = [jobs.get(job_id)["targets"] for job_id, _ in queue.calls]
+    assert targets == [["ru-RU"], ["de-DE", "kk-KZ"], ["ru-RU"]]
+    answer = results_of(client, auth["editor"], batch["id"])
+    lines = [json.loads(x) for x in answer.data.splitlines()]
+    assert [(x["id"], x["line"], x["index"]) for x in lines] == [
+        ("a", 2, 0), ("b", 3, 1), ("2", 4, 2)]
+
+
+def app_jobs(client):
+    return client.application.extensions["audarma"].jobs
+
+
+def test_ndjson_defaults_may_come_from_the_query_string(client, auth, queue):
+    body = ndjson_body({"text": "One."}, {"text": "Two."})
+
+    response = post_ndjson(client, auth["editor"], body, "?targets=ru-RU,%20de-DE&name=q")
+
+    assert response.status_code == 202
+    assert response.get_json()["name"] == "q"
+    assert app_jobs(client).get(queue.calls[0][0])["targets"] == ["ru-RU", "de-DE"]
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "expected"),
+    ("query", "status", "expected"),
     [
-        ("bad.jsonl", b'{"text": "ok"}\n{not json\n', "bad.jsonl, line 2: not valid JSON"),
-        ("bad.jsonl", b'{"text": "ok"}\n[1, 2]\n', "bad.jsonl, line 2: expected an object"),
-        ("cp1251.jsonl", '{"text": "Привет"}'.encode("cp1251"), "cp1251.jsonl is not UTF-8"),
+        ("?targets=xx-QQ-invalid!", 400, "query parameter 'targets': unknown target"),
+        ("?name=" + "n" * 201, 400, "query parameter 'name' is 201 characters"),
+        ("?queue=batch", 400, "unknown query parameter 'queue'"),
     ],
 )
-def test_cli_names_the_bad_file_and_line(tmp_path, name, content, expected):
-    source = tmp_path / name
-    source.write_bytes(content)
+def test_bad_query_parameters_refuse_the_upload(client, auth, queue, query, status, expected):
+    response = post_ndjson(client, auth["editor"], ndjson_body({"text": "x"}), query)
 
-    result = CliRunner().invoke(batch_cli, ["submit", str(source), "--to", "ru-RU",
-                                            "--key", "k"])
-
-    assert result.exit_code != 0
-    assert expected in result.output
+    assert response.status_code == status
+    assert expected in error_of(response)
+    assert queue.calls == []
 
 
-def test_cli_names_a_non_utf8_file_in_a_folder(tmp_path):
-    (tmp_path / "good.txt").write_text("fine", encoding="utf-8")
-    (tmp_path / "bad.txt").write_bytes("Привет".encode("cp1251"))
+def test_query_parameters_are_refused_with_a_json_body(client, auth, queue):
+    response = client.post("/v1/batches?targets=ru-RU", headers=auth["editor"],
+                           json={"items": items(1), "targets": ["ru-RU"]})
 
-    result = CliRunner().invoke(batch_cli, ["submit", str(tmp_path), "--to", "ru-RU",
-                                            "--key", "k"])
-
-    assert result.exit_code != 0
-    assert "bad.txt is not UTF-8" in result.output
+    assert response.status_code == 400
+    assert "for NDJSON bodies" in error_of(response)
 
 
-def test_cli_reports_api_errors(server, tmp_path):
-    url, key, _ = server
-    source = tmp_path / "items.jsonl"
-    source.write_text('{"text": ""}\n', encoding="utf-8")
+def test_a_bad_header_line_refuses_the_whole_upload_naming_the_field(client, auth, queue):
+    body = ndjson_body({"batch": {"targets": ["ru-RU"], "colour": "red"}}, {"text": "x"})
 
-    result = CliRunner().invoke(batch_cli, ["submit", str(source), "--to", "ru-RU",
-                                            "--url", url, "--key", key])
+    response = post_ndjson(client, auth["editor"], body)
 
-    assert result.exit_code != 0
-    assert "422" in result.output and "items[0]" in result.output
+    assert response.status_code == 422
+    assert "line 1: unknown field 'batch.colour'" in error_of(response)
+    assert queue.calls == []
+
+
+def test_hostile_lines_become_failed_items_and_the_rest_run(database, queue):
+    app = create_app({"TESTING": True, "max_article_bytes": 1000}, enqueue=queue,
+                     database=database)
+    queue.store = app.extensions["audarma"].jobs
+    headers = {"Authorization": f"Bearer {app.extensions['audarma'].keys.create('editor')[0]}"}
+    client = app.test_client()
+    ten_mb = b'{"id": "huge", "text": "' + b"x" * (10 * 1024 * 1024) + b'"}'
+    body = ndjson_body(
+        {"id": "ok-1", "text": "Fine."},                               # line 1
+        b"{not json",                                                  # line 2
+        ten_mb,                                                        # line 3
+        {"id": "nul", "text": "a\u0000b"},                             # line 4
+        {"id": "loc", "text": "x", "targets": ["xx-QQ-invalid!"]},     # line 5
+        {"id": "ok-1", "text": "Same id again."},                      # line 6
+        {"id": "empty", "text": "   "},                                # line 7
+        b"",                                                           # line 8: blank, skipped
+        b"[1, 2]",                                                     # line 9
+        b'{"text": "caf\xe9"}',                                        # line 10: not UTF-8
+        {"id": "extra", "text": "x", "callback_url": "http://x"},      # line 11
+        {"id": "big", "text": "y" * 1001},                             # line 12
+        {"id": "ok-2", "text": "Also fine."},                          # line 13
+    )
+
+    response = post_ndjson(client, headers, body, "?targets=ru-RU")
+
+    assert response.status_code == 202, response.get_json()
+    batch = response.get_json()
+    assert (batch["total"], batch["accepted"], batch["failed"]) == (12, 2, 10)
+    assert len(queue.calls) == 2
+    errors = {item["line"]: item["error"] for item in batch["failed_items"]}
+    assert set(errors) == {2, 3, 4, 5, 6, 7, 9, 10, 11, 12}
+    expected = {
+        2: "line 2: the line is not valid JSON",
+        3: "line 3: the line is longer than",
+        4: "contains a NUL",
+        5: "unknown target",
+        6: "duplicate id 'ok-1': line 1 has it already",
+        7: "'text' must be a non-empty string",
+        9: "expected a JSON object",
+        10: "line 10: the line is not valid UTF-8",
+        11: "unknown field 'callback_url'",
+        12: "the article is 1001 bytes",
+    }
+    for line, words in expected.items():
+        assert words in errors[line], (line, errors[line])
+    counts = client.get(f"/v1/batches/{batch['id']}", headers=headers).get_json()["counts"]
+    assert counts == {"queued": 2, "running": 0, "done": 0, "failed": 10, "cancelled": 0}
+
+
+def test_the_upload_is_read_as_it_comes_and_stored_before_it_ends(client, auth, queue):
+    """A 100,000-line body, made line by line: the first jobs are queued (committed) while
+    most of the body has not been made yet, so the API never held it whole."""
+    made_at_first_queue = []
+    jobs = app_jobs(client)
+
+    def record(job_id, name):
+        if not made_at_first_queue:
+            made_at_first_queue.append(stream.made)
+            assert jobs.get(job_id) is not None  # committed before it was queued
+        queue.calls.append((job_id, name))
+
+    client.application.extensions["audarma"].enqueue = record
+    total = 100_000
+    lines = (json.dumps({"id": f"n{i}", "text": f"Article {i}."}).encode() + b"\n"
+             for i in range(total))
+    stream = LineStream(lines)
+
+    response = post_stream(client, auth["editor"], stream, "?targets=ru-RU")
+
+    assert response.status_code == 202, response.get_json()
+    assert response.get_json()["accepted"] == total and len(queue.calls) == total
+    assert stream.made == total
+    assert made_at_first_queue[0] < total // 20  # a read-ahead buffer, not the body
+
+
+def test_more_items_than_the_limit_are_refused_and_what_was_stored_is_cancelled(
+        client, auth, queue, monkeypatch):
+    monkeypatch.setattr("service.api.batches.MAX_NDJSON_ITEMS", 3)
+    body = ndjson_body(*({"text": f"Item {i}."} for i in range(5)))
+
+    response = post_ndjson(client, auth["editor"], body, "?targets=ru-RU")
+
+    assert response.status_code == 413
+    assert "line 4: more than 3 items" in error_of(response)
+    jobs = app_jobs(client)
+    assert [jobs.get(job_id)["error"] for job_id, _ in queue.calls] == []  # nothing was queued
+    assert queue.calls == []
+
+
+def test_an_empty_ndjson_body_is_422(client, auth, queue):
+    response = post_ndjson(client, auth["editor"], b"\n\n", "?targets=ru-RU")
+
+    assert response.status_code == 422
+    assert "has no items" in error_of(response)
+
+
+def test_an_item_without_targets_anywhere_fails_alone(client, auth, queue):
+    body = ndjson_body({"text": "No targets."}, {"text": "Own targets.", "targets": ["ru-RU"]})
+
+    batch = post_ndjson(client, auth["editor"], body).get_json()
+
+    assert (batch["accepted"], batch["failed"]) == (1, 1)
+    assert batch["failed_items"][0]["line"] == 1
+    assert "no 'targets'" in batch["failed_items"][0]["error"]
+
+
+# --------------------------------------------------------------------------- chunks
+
+
+def test_items_are_queued_in_chunks_of_committed_jobs(client, auth, queue):
+    chunks = []
+    jobs = app_jobs(client)
+
+    def send(job_ids):
+        assert all(jobs.get(job_id) is not None for job_id in job_ids)
+        chunks.append(list(job_ids))
+
+    client.application.extensions[SEND_CHUNK] = send
+    body = ndjson_body(*({"text": f"Item {i}."} for i in range(120)), b"{broken")
+
+    response = post_ndjson(client, auth["editor"], body, "?targets=ru-RU")
+
+    assert response.status_code == 202
+    assert [len(chunk) for chunk in chunks] == [50, 50, 20]
+    assert len({job_id for chunk in chunks for job_id in chunk}) == 120
+    assert queue.calls == []  # no job was also sent on its own
+
+
+def test_a_refused_chunk_leaves_its_jobs_to_the_sweeper(client, auth, queue):
+    def refuse(job_ids):
+        raise ConnectionError("broker down")
+
+    client.application.extensions[SEND_CHUNK] = refuse
+    body = ndjson_body(*({"text": f"Item {i}."} for i in range(3)))
+
+    response = post_ndjson(client, auth["editor"], body, "?targets=ru-RU")
+
+    assert response.status_code == 503
+    assert "3 of its jobs were not taken" in error_of(response)
+    jobs = app_jobs(client)
+    assert len(sweep(jobs, queue, QUEUES).requeued) == 3
+
+
+@pytest.fixture
+def worker(app):
+    """The app as a worker process sees it, with no translation engine."""
+    from service.core.figures import load_house_styles
+    from service.core.translate import EngineRouter
+    from service.usecases.run import LocalizerCache
+    from workers.tasks import WorkerServices
+
+    services = app.extensions["audarma"]
+    state = WorkerServices.build(services)
+    state._localizers = LocalizerCache(EngineRouter([]), load_house_styles(), 2.0)
+    app.extensions["audarma_worker"] = state
+    return app
+
+
+def test_a_chunk_task_runs_each_job_once_and_skips_finished_ones(worker, auth, queue):
+    from workers.tasks import localize_chunk
+
+    client = worker.test_client()
+    batch_id = submit(client, auth["editor"]).get_json()["id"]
+    jobs = worker.extensions["audarma"].jobs
+    first, second, third = (job_id for job_id, _ in queue.calls)
+    jobs.save_results(first, DOCUMENT)
+    jobs.finish(first)
+
+    with worker.app_context():
+        outcome = localize_chunk.run([first, second, third, "no-such-job"])
+        again = localize_chunk.run([first, second, third])  # a redelivered chunk
+
+    assert outcome == "2 of 4 done" and again == "0 of 3 done"
+    assert [jobs.get(j)["status"] for j in (first, second, third)] == ["done"] * 3
+    assert [len(jobs.get(j)["events"]) for j in (second, third)] == [3, 3]  # run once each
+    assert progress(client, auth["editor"], batch_id)["status"] == "done"
+
+
+# --------------------------------------------------------------------------- results
+
+
+def finish_some(app, queue, texts=None):
+    """Of the submitted jobs: the first done, the second failed, the third left queued."""
+    jobs = app.extensions["audarma"].jobs
+    done, failed, _ = (job_id for job_id, _ in queue.calls[:3])
+    jobs.save_results(done, {**DOCUMENT, "versions": {
+        "ru-RU": {**DOCUMENT["versions"]["ru-RU"], "text": "Астана"},
+        "de-DE": {**DOCUMENT["versions"]["ru-RU"], "text": "Astana"}}})
+    jobs.finish(done)
+    jobs.fail(failed, "engine said no")
+    return done, failed
+
+
+def test_results_as_a_zip_one_file_per_item_and_locale_and_errors(app, client, auth, queue):
+    body = ndjson_body({"id": "../etc/passwd", "text": "Astana."}, {"id": "b", "text": "B."},
+                       {"id": "c", "text": "C."}, b"{bad", {"id": "d", "text": "D."})
+    batch_id = post_ndjson(client, auth["editor"], body, "?targets=ru-RU,de-DE").get_json()["id"]
+    finish_some(app, queue)
+    no_engine = {"text": None, "engine": None, "names": [], "figures": [],
+                 "warnings": ["no translation engine serves en->ru"]}
+    jobs = app.extensions["audarma"].jobs
+    last = queue.calls[3][0]
+    jobs.save_results(last, {**DOCUMENT, "versions": {"ru-RU": no_engine}})
+    jobs.finish(last)
+
+    response = results_of(client, auth["editor"], batch_id, "zip")
+
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert response.is_streamed
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    assert archive.testzip() is None
+    assert sorted(archive.namelist()) == ["_etc_passwd~0/de-DE.txt", "_etc_passwd~0/ru-RU.txt",
+                                          "errors.jsonl"]
+    assert archive.read("_etc_passwd~0/ru-RU.txt").decode() == "Астана"
+    errors = [json.loads(x) for x in archive.read("errors.jsonl").splitlines()]
+    assert [(e["id"], e["line"], e["status"]) for e in errors] == [
+        ("b", 2, "failed"), ("c", 3, "queued"), ("3", 4, "failed"), ("d", 5, "done")]
+    assert errors[0]["error"] == "engine said no"
+    assert "not valid JSON" in errors[2]["error"]
+    assert errors[3]["locale"] == "ru-RU" and "no translation engine" in errors[3]["error"]
+
+
+def test_results_jsonl_is_the_default_and_marks_cancelled_items(app, client, auth, queue):
+    batch_id = submit(client, auth["editor"]).get_json()["id"]
+    finish_some(app, queue)
+    client.post(f"/v1/batches/{batch_id}/cancel", headers=auth["editor"])
+
+    response = client.get(f"/v1/batches/{batch_id}/results", headers=auth["editor"])
+
+    assert response.is_streamed and response.mimetype == NDJSON
+    lines = [json.loads(x) for x in response.get_data(as_text=True).splitlines()]
+    assert [(x["id"], x["status"]) for x in lines] == [
+        ("a0", "done"), ("a1", "failed"), ("a2", "cancelled")]
+    assert lines[0]["result"]["versions"]["ru-RU"]["text"] == "Астана"
+
+
+def test_results_page_through_more_items_than_one_read(app, client, auth, queue):
+    body = ndjson_body(*({"id": f"i{n}", "text": f"Item {n}."} for n in range(450)))
+    batch_id = post_ndjson(client, auth["editor"], body, "?targets=ru-RU").get_json()["id"]
+
+    lines = results_of(client, auth["editor"], batch_id).get_data(as_text=True).splitlines()
+
+    assert [json.loads(x)["id"] for x in lines] == [f"i{n}" for n in range(450)]
+
+
+def test_an_unknown_results_format_is_400(client, auth):
+    batch_id = submit(client, auth["editor"]).get_json()["id"]
+
+    response = results_of(client, auth["editor"], batch_id, "csv")
+
+    assert response.status_code == 400
+    assert "'format' must be one of jsonl, zip" in error_of(response)
+
+
+# --------------------------------------------------------------------------- retry and rate
+
+
+def test_retry_queues_failed_items_but_not_unreadable_or_cancelled_ones(app, client, auth,
+                                                                         queue):
+    body = ndjson_body(*({"id": f"i{n}", "text": f"Item {n}."} for n in range(3)), b"{bad")
+    batch_id = post_ndjson(client, auth["editor"], body, "?targets=ru-RU").get_json()["id"]
+    jobs = app.extensions["audarma"].jobs
+    failed = queue.calls[0][0]
+    jobs.fail(failed, "engine down")
+    queue.calls.clear()
+
+    response = client.post(f"/v1/batches/{batch_id}/retry", headers=auth["editor"])
+
+    assert response.status_code == 200
+    assert response.get_json()["retried_jobs"] == 1 and queue.calls == [(failed, "batch")]
+    assert [x["line"] for x in response.get_json()["failed_items"]] == [4]
+
+
+def test_rate_and_eta_come_from_the_last_minute(app, client, auth, queue):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from service.store.models import Batch, Job, now
+
+    body = ndjson_body(*({"text": f"Item {n}."} for n in range(40)))
+    batch_id = post_ndjson(client, auth["editor"], body, "?targets=ru-RU").get_json()["id"]
+    jobs = app.extensions["audarma"].jobs
+    ids = [job_id for job_id, _ in queue.calls]
+    for job_id in ids[:35]:
+        jobs.finish(job_id)
+    db = app.extensions["audarma"].db
+    with db.session() as session:
+        start = now() - timedelta(minutes=10)
+        session.execute(update(Batch).where(Batch.id == batch_id).values(created_at=start))
+        # 5 finished long ago, 30 within the last minute: 0.5 items/s, 5 left: 10 s.
+        session.execute(update(Job).where(Job.id.in_(ids[:5]))
+                        .values(updated_at=start + timedelta(minutes=1)))
+
+    batch = progress(client, auth["editor"], batch_id)
+
+    assert batch["rate"] == pytest.approx(0.5, abs=0.01)
+    assert batch["eta_seconds"] == pytest.approx(10, abs=0.5)
+    assert batch["progress"] == pytest.approx(35 / 40)
+
+
+class _Sent:
+    def __init__(self):
+        self.calls = []
+
+    def send_task(self, name, args, queue, soft_time_limit, time_limit):
+        self.calls.append((len(args[0]), soft_time_limit, time_limit))
+
+
+def test_a_chunks_time_limit_stays_below_the_brokers_visibility_timeout():
+    """50 articles x 330 s would be 4.6 hours, past the broker's one-hour visibility timeout,
+    after which Redis would hand the still-running chunk to a second worker."""
+    from service.queueing import enqueue_chunk
+
+    celery = _Sent()
+    enqueue_chunk(celery, ["j"] * 50, soft_time_limit=300, time_limit=330, ceiling=2880)
+    enqueue_chunk(celery, ["j"] * 2, soft_time_limit=300, time_limit=330, ceiling=2880)
+
+    assert celery.calls == [(50, 2850, 2880), (2, 600, 660)]
+
+
+def test_a_batch_line_may_be_a_ninjs_item_and_a_bad_one_fails_alone(app, client, auth, queue):
+    item = {"uri": "urn:example:story-1", "headline": "Tokayev in Astana",
+            "body_text": "Kassym-Zhomart Tokayev spoke on 28 March 2023."}
+    body = ndjson_body({"batch": {"targets": ["en-GB"]}}, {"id": "story", "ninjs": item},
+                       {"id": "no-uri", "ninjs": {"headline": "No uri"}})
+
+    response = post_ndjson(client, auth["editor"], body)
+
+    assert response.status_code == 202, response.get_json()
+    batch = response.get_json()
+    assert batch["accepted"] == 1 and batch["failed"] == 1
+    [(job_id, _)] = queue.calls
+    job = app.extensions["audarma"].jobs.get(job_id)
+    assert job["fmt"] == "ninjs" and json.loads(job["text"]) == item
+    status = client.get(f"/v1/batches/{batch['id']}", headers=auth["editor"]).get_json()
+    [failed] = status["failed_items"]
+    assert failed["id"] == "no-uri" and "uri" in failed["error"]

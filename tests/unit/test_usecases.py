@@ -4,9 +4,15 @@ the rows are committed before anything is queued, and a refused job never stays 
 import pytest
 
 from service.domain import QUEUES, JobStatus, Queue
-from service.store.batches import BatchStore
+from service.store.batches import BatchStore, Item
 from service.store.repositories import JobStore, KeyStore, Leases
-from service.usecases.submit import JobRequest, NotQueued, submit_batch, submit_job
+from service.usecases.submit import (
+    JobRequest,
+    NotQueued,
+    one_message_per_job,
+    submit_batch,
+    submit_job,
+)
 from service.usecases.sweep import SweepReport, sweep
 
 
@@ -73,9 +79,10 @@ def test_the_same_idempotency_key_queues_nothing_the_second_time(db, key):
 def test_a_batch_refused_half_way_fails_exactly_the_jobs_not_queued(db, key):
     jobs = JobStore(db)
     broker = Broker(jobs, refuse_after=2)
-    items = [{"text": f"Article {n} about Astana."} for n in range(5)]
+    items = [Item(id=str(n), text=f"Article {n} about Astana.", targets=("ru-RU",))
+             for n in range(5)]
     with pytest.raises(NotQueued) as refused:
-        submit_batch(key, items, ["ru-RU"], "auto", None, "", BatchStore(db), jobs, broker)
+        submit_batch(key, items, "", BatchStore(db), jobs, one_message_per_job(broker), 1)
     queued = [job_id for job_id, _ in broker.queued]
     assert len(queued) == 2 and all(queue == Queue.BATCH for _, queue in broker.queued)
     assert len(refused.value.job_ids) == 3 and not set(queued) & set(refused.value.job_ids)
@@ -146,3 +153,18 @@ def test_a_take_back_the_broker_refuses_is_tried_again_at_the_next_sweep(db, key
     report = sweep(jobs, Broker(jobs, refuse_after=0), QUEUES)
     assert report.unqueued == [job_id] and jobs.get(job_id)["status"] == JobStatus.QUEUED
     assert sweep(jobs, Broker(jobs), QUEUES).requeued == [job_id]
+
+
+def test_a_queued_job_whose_message_keeps_being_lost_is_never_given_up(db, key):
+    """A job that never started says nothing against itself when its message is lost (a
+    broker restart, a worker killed holding the chunk it was in): it is queued again every
+    time, and only take-backs from a running state count towards giving up."""
+    jobs = JobStore(db, Leases(queued=0, running=0, max_sweeps=1))
+    job, _ = jobs.submit(api_key_id=key, text="Astana.", targets=["ru-RU"])
+
+    for _ in range(5):
+        assert sweep(jobs, Broker(jobs), QUEUES).requeued == [job["id"]]
+
+    found = jobs.get(job["id"])
+    assert found["status"] == JobStatus.QUEUED
+    assert "its message was lost" in found["events"][-1]["detail"]
