@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import auth, batches, errors, glossary, jobs, openapi, system
+from . import auth, batches, compat_deepl, compat_libre, errors, glossary, jobs, openapi, system
 from .requests import body_limit
 
 __all__ = ["body_limit", "init_app"]
@@ -16,5 +16,5 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     system.init_metrics(app)
     auth.init_rate_limits(app)
-    for module in (jobs, batches, glossary, system, openapi):
+    for module in (jobs, batches, glossary, system, openapi, compat_libre, compat_deepl):
         app.register_blueprint(module.bp)

@@ -29,10 +29,18 @@ UNLIMITED_ENDPOINTS = PUBLIC_ENDPOINTS | {"jobs.get_job", "batches.get_batch", "
 MAX_KEY_CHARS = 200
 
 
+# Blueprints whose requests carry the key their own way (the drop-in LibreTranslate and DeepL
+# endpoints, service/api/compat.py): each reads it and returns what authenticate_key does.
+KEY_READERS: dict[str, Callable[[], tuple[dict | None, str | None]]] = {}
+
+
 def current_caller() -> dict | None:
     """The API key of this request ({id, role, name, prefix}), or None; looked up once."""
     if "caller" not in g:
-        g.caller, g.auth_problem = _authenticate(request.headers.get("Authorization"))
+        reader = KEY_READERS.get(request.blueprint or "")
+        g.caller, g.auth_problem = (
+            reader() if reader else _authenticate(request.headers.get("Authorization"))
+        )
     return g.caller
 
 
@@ -50,6 +58,11 @@ def _authenticate(header: str | None) -> tuple[dict | None, str | None]:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         return None, "malformed Authorization header; expected 'Bearer <api key>'"
+    return authenticate_key(token)
+
+
+def authenticate_key(token: str) -> tuple[dict | None, str | None]:
+    """(the key's caller, None), or (None, what is wrong with the key)."""
     if len(token) > MAX_KEY_CHARS or not token.isprintable() or " " in token:
         # Never looked up: a NUL in it would make PostgreSQL refuse the query.
         return None, (f"malformed API key: expected at most {MAX_KEY_CHARS} printable "

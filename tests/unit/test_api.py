@@ -661,6 +661,10 @@ def test_openapi_documents_every_route_with_its_methods(app, client):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.rule.startswith("/ui/"):
             continue  # /ui is the maintainers' HTML UI, not part of the JSON API
+        if rule.endpoint.split(".")[0] in ("libretranslate", "deepl"):
+            # Drop-in endpoints following LibreTranslate's and DeepL's contracts (their error
+            # shapes, 403 for a missing key): not audarma's API, so not in its document.
+            continue
         path = rule.rule.replace("<int:", "<").replace("<", "{").replace(">", "}")
         assert path in spec["paths"], path
         documented = set(spec["paths"][path])

@@ -1,0 +1,104 @@
+"""Benchmark: one paragraph through the DeepL-compatible POST /v2/translate against the same
+paragraph through the in-process pipeline, side by side in one run.
+
+The endpoint runs in the Flask test client (no sockets: what is measured is the endpoint's
+own cost, i.e. key lookup, rate limit, glossary revision check, body parsing and the answer, on
+top of the pipeline), over a fresh SQLite database with the shipped glossary. Each round times
+the pipeline and the endpoint one after the other, so both see the same machine state; the
+medians of many rounds and their ratio are printed.
+
+Target: the endpoint costs <= 1.5x the pipeline.
+
+    .venv/bin/python bench/compat.py
+    .venv/bin/python bench/compat.py --rounds 500 --target ES   # through Apertium
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from service.api.compat import target_locale  # noqa: E402
+from service.app import create_app  # noqa: E402
+from service.core.figures import load_house_styles  # noqa: E402
+from service.engines import build_engines  # noqa: E402
+from service.store.db import Database  # noqa: E402
+from service.usecases.run import LocalizerCache  # noqa: E402
+
+TARGET_RATIO = 1.5
+PARAGRAPH = (
+    "President Kassym-Zhomart Tokayev met Ma Xingruy in Astana on 28 March 2023, and the two "
+    "sides signed agreements worth $24 billion. Prime Minister Olzhas Bektenov said trade grew "
+    "by 12.5% last year."
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--target", default="EN-GB", help="DeepL target_lang (EN-GB: no MT)")
+    parser.add_argument("--key-cache-seconds", type=float, default=0.0,
+                        help="AUDARMA_KEY_CACHE_SECONDS (0, the default: a key lookup a request)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(f"sqlite:///{folder}/bench.sqlite3")
+        db.upgrade()
+        app = create_app({"TESTING": True, "rate_limit": "1000000/minute",
+                          "key_cache_seconds": args.key_cache_seconds},
+                         enqueue=lambda job, queue: None, database=db)
+        services = app.extensions["audarma"]
+        services.glossary.seed_if_empty()
+        key, _ = services.keys.create("editor", name="bench")
+        client = app.test_client()
+        headers = {"Authorization": f"DeepL-Auth-Key {key}"}
+        body = {"text": PARAGRAPH, "source_lang": "EN", "target_lang": args.target}
+        with app.app_context():
+            target = target_locale(args.target, "target_lang")
+        settings = services.settings
+        with build_engines(settings) as engines:
+            localizer = LocalizerCache(
+                engines, load_house_styles(desk=settings.styles_path or None), 60.0
+            ).current(services.glossary)
+
+            def pipeline() -> str:
+                return localizer.localize(PARAGRAPH, [target], "en")["versions"][target]["text"]
+
+            def endpoint() -> str:
+                response = client.post("/v2/translate", data=body, headers=headers)
+                assert response.status_code == 200, response.get_data(as_text=True)
+                return response.get_json()["translations"][0]["text"]
+
+            assert pipeline() == endpoint(), "the endpoint and the pipeline disagree"
+            for _ in range(10):  # warm both: engines, caches, the first request's setup
+                pipeline(), endpoint()
+            direct, through = [], []
+            for _ in range(args.rounds):
+                direct.append(_timed(pipeline))
+                through.append(_timed(endpoint))
+        db.dispose()
+
+    direct_ms, through_ms = statistics.median(direct), statistics.median(through)
+    ratio = through_ms / direct_ms
+    print(f"paragraph of {len(PARAGRAPH)} characters, en -> {target}, {args.rounds} rounds")
+    print(f"in-process pipeline   median {direct_ms:7.2f} ms")
+    print(f"POST /v2/translate    median {through_ms:7.2f} ms")
+    verdict = "meets" if ratio <= TARGET_RATIO else "misses"
+    print(f"ratio {ratio:.2f}x ({verdict} the target of <= {TARGET_RATIO}x)")
+
+
+def _timed(call) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+if __name__ == "__main__":
+    main()
