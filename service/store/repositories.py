@@ -12,7 +12,8 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
@@ -526,18 +527,24 @@ def entry_body(entry: Entry) -> dict:
     return body
 
 
-def entry_from_row(row: GlossaryEntry) -> Entry:
-    body = row.body
+def entry_from_dict(data: Mapping) -> Entry:
+    """A stored entry as a dict (GlossaryStore.get, a history body) as the core Entry the
+    workers build."""
     return Entry(
-        id=row.id,
-        type=row.type,
-        names=MappingProxyType(dict(body.get("names", {}))),
-        variants=variants_from_data(body.get("variants", ())),
-        short=MappingProxyType(dict(body.get("short", {}))),
-        note=body.get("note", ""),
-        collection=row.collection,
-        territory=body.get("territory"),
+        id=data["id"],
+        type=data["type"],
+        names=MappingProxyType(dict(data.get("names") or {})),
+        variants=variants_from_data(data.get("variants") or ()),
+        short=MappingProxyType(dict(data.get("short") or {})),
+        note=data.get("note", ""),
+        collection=data.get("collection") or "",
+        territory=data.get("territory"),
     )
+
+
+def entry_from_row(row: GlossaryEntry) -> Entry:
+    return entry_from_dict({**row.body, "id": row.id, "type": row.type,
+                            "collection": row.collection})
 
 
 class GlossaryStore:
@@ -866,11 +873,12 @@ class CandidateStore:
 
     def record(self, job_id: str, language: str, text: str, changes: Iterable[dict]) -> int:
         """Count every fuzzy suggestion of a job as a candidate spelling; returns how many."""
+        fuzzy = [c for c in changes if not c.get("applied") and c.get("kind") == "fuzzy"]
+        if not fuzzy:
+            return 0  # most jobs: no transaction at all on the worker's path
         seen = 0
         with self.db.session() as session:
-            for change in changes:
-                if change.get("applied") or change.get("kind") != "fuzzy":
-                    continue
+            for change in fuzzy:
                 spelling = change["original"]
                 row = session.scalar(
                     select(Candidate).where(
@@ -966,34 +974,37 @@ class CandidateStore:
         """Accept the spelling as a variant of its entity (or of `entity_id`), of the given
         kind (`until`: a former name's last year). The variant and the decision are written in
         one transaction: neither is kept without the other."""
-        if glossary.db is not self.db:
-            raise ValueError("the glossary and the candidates must share one database")
-        with self.db.session() as session:
-            row = session.get(Candidate, candidate_id)
-            if row is None:
-                raise NotFound(str(candidate_id))
+        with self._approving(candidate_id, by, glossary) as (session, row):
             target = entity_id or row.entity_id
             if not target:
                 raise InvalidGlossaryEntry("this candidate names no entity; give one")
             glossary.add_variant_in(session, target, row.spelling, by, kind, until)
-            row.status, row.decided_by = "approved", by
             return self._dict(row)
 
     def create_entity(self, candidate_id: int, body: dict, by: str,
                       glossary: GlossaryStore) -> dict:
         """Make a new glossary entry (`body`, validated like any other) for a spelling no entry
         covers, and mark the candidate approved, in one transaction; returns the new entry."""
+        with self._approving(candidate_id, by, glossary) as (session, _):
+            entry_id = glossary.create_in(session, body, by)
+        entry = glossary.get(entry_id)
+        assert entry is not None  # written and committed a moment ago
+        return entry
+
+    @contextmanager
+    def _approving(
+        self, candidate_id: int, by: str, glossary: GlossaryStore
+    ) -> Iterator[tuple[Session, Candidate]]:
+        """A transaction in which the candidate is approved and the caller writes what the
+        approval means to the glossary: both are kept, or neither."""
         if glossary.db is not self.db:
             raise ValueError("the glossary and the candidates must share one database")
         with self.db.session() as session:
             row = session.get(Candidate, candidate_id)
             if row is None:
                 raise NotFound(str(candidate_id))
-            entry_id = glossary.create_in(session, body, by)
             row.status, row.decided_by = "approved", by
-        entry = glossary.get(entry_id)
-        assert entry is not None  # written and committed a moment ago
-        return entry
+            yield session, row
 
     def reject(self, candidate_id: int, by: str) -> dict:
         if self.get(candidate_id) is None:

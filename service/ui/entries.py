@@ -35,6 +35,7 @@ from ..core.glossary import (
 from ..core.locales import InvalidLanguageTag, babel_locale, normalize_tag
 from ..core.pipeline import render_name
 from ..store.repositories import AlreadyExists, InvalidGlossaryEntry, NotFound, StaleWrite
+from ..store.repositories import entry_from_dict as entry_of
 from .blueprint import bp
 from .security import login_required
 
@@ -195,18 +196,6 @@ def rendered_names(entry: dict, tags: list[str],
             found.append({"tag": tag, "text": text, "origin": origin,
                           "explained": ORIGINS.get(origin, origin)})
     return found
-
-
-def entry_of(entry: dict) -> Entry:
-    """A stored entry (as GlossaryStore returns it) as the core Entry the workers build."""
-    return Entry(
-        id=entry["id"], type=entry["type"],
-        names=MappingProxyType(dict(entry.get("names") or {})),
-        variants=variants_from_data(entry.get("variants") or ()),
-        short=MappingProxyType(dict(entry.get("short") or {})),
-        note=entry.get("note", ""), collection=entry.get("collection", ""),
-        territory=entry.get("territory"),
-    )
 
 
 @lru_cache(maxsize=4)

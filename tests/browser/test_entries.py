@@ -20,15 +20,6 @@ def path_of(page: Page) -> str:
     return urlsplit(page.url).path
 
 
-def sign_in_as(page: Page, live: Live, username: str, password: str) -> None:
-    page.goto(live.url("/ui/login"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-    assert path_of(page) == "/ui/", f"signing in as {username} failed"
-
-
 def create_entry(page: Page, live: Live, entry_id: str, english: str, russian: str) -> None:
     """Create an entry through the form, as a maintainer would."""
     page.goto(live.url("/ui/entries/new"))
@@ -115,7 +106,8 @@ def test_two_maintainers_editing_at_once_see_the_conflict(
         new_page: Callable[..., Page], live: Live, page: Page, entry):
     first, second = new_page(), new_page()
     for session, prefix in ((first, "first"), (second, "second")):
-        sign_in_as(session, live, *live.create_user("maintainer", prefix=f"entries-{prefix}"))
+        username, _ = live.create_user("maintainer", prefix=f"entries-{prefix}")
+        login(session, live, username)
         session.goto(live.url(f"/ui/entries/{entry['id']}/edit"))
     first.get_by_label("Note", exact=True).fill("Saved first")
     first.get_by_role("button", name=f"Save {entry['id']}").click()

@@ -351,3 +351,36 @@ def free_port() -> int:
 
 def loads(body: bytes) -> dict:
     return json.loads(body.decode("utf-8"))
+
+
+# --------------------------------------------------------------------------- faults
+
+# Short limits and leases, so the sweeper takes jobs back within seconds.
+FAST_SWEEP = {
+    "AUDARMA_TASK_SOFT_TIME_LIMIT": "8",
+    "AUDARMA_TASK_TIME_LIMIT": "10",
+    "AUDARMA_JOB_LEASE_SECONDS": "12",
+    "AUDARMA_QUEUED_LEASE_SECONDS": "3",
+    "AUDARMA_SWEEP_INTERVAL_SECONDS": "0.5",
+}
+
+
+@pytest.fixture
+def fast_sweep(monkeypatch) -> None:
+    """Short leases for the API too (request it before `client`): a batch's queued jobs carry
+    the API's queued lease, which is what brings back a chunk a killed worker had taken."""
+    for name, value in FAST_SWEEP.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def start_beat(start_process, service_env, tmp_path):
+    """`celery beat` sending the sweep task (the production sweeper)."""
+
+    def start(**env: str):
+        argv = [str(BIN / "celery"), "-A", "workers.celery_app", "beat", "--loglevel", "INFO",
+                "--schedule", str(tmp_path / "beat-schedule")]
+        return start_process("beat", argv, ready="beat: Starting",
+                             env={**os.environ, **service_env, **env})
+
+    return start

@@ -19,20 +19,14 @@ import pytest
 from sqlalchemy import func
 
 from service.store.models import Job, JobEvent, JobResult
-from tests.integration.conftest import BIN, free_port
+from tests.integration.conftest import BIN, FAST_SWEEP, free_port
 from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.integration
 
 ARTICLE = "Kassym-Zhomart Tokayev met Ma Xingruy in Astana on {day} March 2023."
 TARGETS = ["en-GB", "ru-RU"]  # no machine translation: en-GB needs none, ru-RU has no engine
-FAST_SWEEP = {
-    "AUDARMA_TASK_SOFT_TIME_LIMIT": "8",
-    "AUDARMA_TASK_TIME_LIMIT": "10",
-    "AUDARMA_JOB_LEASE_SECONDS": "12",
-    "AUDARMA_QUEUED_LEASE_SECONDS": "3",
-    "AUDARMA_SWEEP_INTERVAL_SECONDS": "0.5",
-}
+
 
 
 def article(n: int) -> dict:
@@ -106,25 +100,10 @@ def assert_each_done_once(db, batch_id: str, ids: list[str], locales: int) -> No
     assert not wrong, f"{len(wrong)} items not done exactly once, e.g. {list(wrong.items())[:3]}"
 
 
-@pytest.fixture
-def fast_sweep(monkeypatch) -> None:
-    """Short leases for the API too (request it before `client`): a batch's queued jobs carry
-    the API's queued lease, which is what brings back a chunk a killed worker had taken."""
-    for name, value in FAST_SWEEP.items():
-        monkeypatch.setenv(name, value)
 
 
-@pytest.fixture
-def start_beat(start_process, service_env, tmp_path):
-    """`celery beat` sending the sweep task (the production sweeper)."""
 
-    def start(**env: str):
-        argv = [str(BIN / "celery"), "-A", "workers.celery_app", "beat", "--loglevel", "INFO",
-                "--schedule", str(tmp_path / "beat-schedule")]
-        return start_process("beat", argv, ready="beat: Starting",
-                             env={**os.environ, **service_env, **env})
 
-    return start
 
 
 # --------------------------------------------------------------------------- through the API

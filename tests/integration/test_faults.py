@@ -8,7 +8,6 @@ Tests that stop, hang or restart a server start their own redis-server or Postgr
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +18,7 @@ import pytest
 from service.store.db import Database
 from service.store.repositories import GlossaryStore, KeyStore
 from tests.integration.conftest import (
-    BIN,
+    FAST_SWEEP,
     Editor,
     job_row,
     result_rows,
@@ -35,13 +34,7 @@ ARTICLE = "Kassym-Zhomart Tokayev met Ma Xingruy in Astana on 28 March 2023."
 # Short leases and a quick sweeper, so a lost job comes back within seconds, not minutes. A
 # lease must outlast the task's hard time limit (Settings refuses anything else), so the limits
 # shrink with it; the jobs here take well under a second when nothing stalls them.
-FAST_SWEEP = {
-    "AUDARMA_TASK_SOFT_TIME_LIMIT": "8",
-    "AUDARMA_TASK_TIME_LIMIT": "10",
-    "AUDARMA_JOB_LEASE_SECONDS": "12",
-    "AUDARMA_QUEUED_LEASE_SECONDS": "3",
-    "AUDARMA_SWEEP_INTERVAL_SECONDS": "0.5",
-}
+
 
 
 def statuses(job: dict) -> list[str]:
@@ -52,17 +45,7 @@ def details(job: dict) -> str:
     return " | ".join(event["detail"] for event in job["events"])
 
 
-@pytest.fixture
-def start_beat(start_process, service_env, tmp_path):
-    """`celery beat` sending the sweep task (the production sweeper)."""
 
-    def start(**env: str):
-        argv = [str(BIN / "celery"), "-A", "workers.celery_app", "beat", "--loglevel", "INFO",
-                "--schedule", str(tmp_path / "beat-schedule")]
-        return start_process("beat", argv, ready="beat: Starting",
-                             env={**os.environ, **service_env, **env})
-
-    return start
 
 
 @pytest.fixture
@@ -382,20 +365,15 @@ def test_a_run_logs_no_key_secret_or_article_text(client, editor, db, fake_mt, s
 
 
 def test_a_batch_survives_its_worker_being_killed_again_and_again(
-    app, client, editor, db, fake_mt, start_worker, start_beat
+    fast_sweep, client, editor, db, fake_mt, start_worker, start_beat
 ):
     """SIGKILL the batch worker three times mid-batch: every item ends done exactly once, with
     one result row per locale, and nothing is left queued or running.
 
     A killed worker takes the rest of its chunk's message with it; those items never started,
     so the sweeper queues them again once their queued lease runs out. The API gives that lease
-    when it stores the batch, so it gets the same short leases as the workers here, as it
-    would from the same environment in a deployment."""
-    from service.store.repositories import Leases
-
-    app.extensions["audarma"].jobs.leases = Leases(
-        queued=float(FAST_SWEEP["AUDARMA_QUEUED_LEASE_SECONDS"]),
-        running=float(FAST_SWEEP["AUDARMA_JOB_LEASE_SECONDS"]), max_sweeps=3)
+    when it stores the batch, so it reads the same short leases as the workers (`fast_sweep`),
+    as it would from the same environment in a deployment."""
     start_beat(**FAST_SWEEP)
     items = [{"id": f"item-{n}", "text": f"Story {n}: {ARTICLE}"} for n in range(12)]
     response = client.post("/v1/batches", headers=editor.headers, json={
