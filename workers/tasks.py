@@ -33,10 +33,13 @@ from service.usecases.run import (
     DONE,
     TASK_BACKOFF,
     WEBHOOK_BACKOFF,
+    ChunkInterrupted,
+    JobOutcome,
     LocalizerCache,
     TransientJobError,
     retry_or_fail,
     run_job,
+    run_jobs,
 )
 from service.usecases.sweep import sweep
 from service.webhooks import post
@@ -125,54 +128,62 @@ def localize_job(self, job_id: str) -> str:
 
 @shared_task(bind=True, name=LOCALIZE_CHUNK, acks_late=True, max_retries=None)
 def localize_chunk(self, job_ids: list[str]) -> str:
-    """Localize a chunk of a batch's jobs one after another, each through run_job as
-    localize_job would: a finished job is skipped, so a chunk delivered again after its worker
-    died does only what is left, and the sweeper still takes back any job whose lease ran out.
+    """Localize a chunk of a batch's jobs through run_jobs, which claims and stores them in a
+    few transactions for the whole chunk: a finished job is skipped, so a chunk delivered again
+    after its worker died does only what is left, and the sweeper still takes back any job
+    whose lease ran out.
 
     One job's trouble never holds the others: a transient failure sends that job alone to
-    localize_job (with its backoff), a job that errors is failed by run_job and the chunk goes
-    on, and when the chunk's time runs out the job at hand goes on alone under the per-article
-    limit and the rest as a new chunk.
+    localize_job (with its backoff), a job that errors is failed and the chunk goes on, and
+    when the chunk's time runs out the job at hand goes on alone under the per-article limit
+    and the jobs not yet started as a new chunk.
     """
     worker = worker_services()
     stores, settings = worker.services, worker.settings
-    done = 0
-    for position, job_id in enumerate(job_ids):
-        try:
-            outcome = run_job(
-                job_id, stores.jobs, stores.glossary, worker.localizers, stores.candidates,
-                interrupts=(SoftTimeLimitExceeded,),
-            )
-        except TransientJobError as exc:
-            delay = retry_or_fail(stores.jobs, job_id, exc, 1, settings.task_max_retries)
-            if delay is not None:
-                localize_job.apply_async((job_id,), queue=BATCH, countdown=delay, retries=1)
-            continue
-        except SoftTimeLimitExceeded:
-            _split_after_time_limit(job_ids[position:], stores)
-            return f"{done} done; the rest handed on after the chunk's time limit"
-        except StoreUnavailable as exc:
-            # Nothing can be recorded: the whole rest of the chunk waits and tries again.
-            if self.request.retries >= settings.task_max_retries:
-                log.warning("chunk of %d: the database is still down; left to the sweeper",
-                            len(job_ids) - position)
-                raise Reject(exc, requeue=False) from exc
-            raise self.retry(args=(job_ids[position:],), exc=exc,
-                             countdown=TASK_BACKOFF.delay(self.request.retries + 1)) from exc
-        except Exception:
-            continue  # run_job failed the job and logged why; the others still run
-        done += outcome.status == DONE
+    try:
+        outcomes = run_jobs(job_ids, stores.jobs, stores.glossary, worker.localizers,
+                            stores.candidates, interrupts=(SoftTimeLimitExceeded,))
+    except ChunkInterrupted as exc:
+        _after(exc.outcomes, stores, settings)
+        _split_after_time_limit(exc.at_hand, exc.untouched, stores)
+        done = sum(o.status == DONE for o in exc.outcomes.values())
+        return f"{done} done; the rest handed on after the chunk's time limit"
+    except StoreUnavailable as exc:
+        # Nothing can be recorded: the whole chunk waits and tries again (what was finished
+        # before the database went away is skipped then).
+        if self.request.retries >= settings.task_max_retries:
+            log.warning("chunk of %d: the database is still down; left to the sweeper",
+                        len(job_ids))
+            raise Reject(exc, requeue=False) from exc
+        raise self.retry(exc=exc, countdown=TASK_BACKOFF.delay(self.request.retries + 1)) from exc
+    _after(outcomes, stores, settings)
+    done = sum(outcome.status == DONE for outcome in outcomes.values())
     return f"{done} of {len(job_ids)} done"
 
 
-def _split_after_time_limit(left: list[str], stores: Services) -> None:
-    """The chunk's time ran out at left[0]: it goes back to queued and runs alone under the
-    per-article limit (where a hopeless article fails as too long); the rest is a new chunk."""
-    current, rest = left[0], left[1:]
-    stores.jobs.note_retry(current, "its chunk ran out of time; it runs on its own")
-    localize_job.apply_async((current,), queue=BATCH)
-    if rest:
-        current_app.extensions[SEND_CHUNK](rest)
+def _after(outcomes: dict[str, JobOutcome], stores: Services, settings: Settings) -> None:
+    """A chunk's follow-ups: a transient failure goes on alone with its backoff; a done job
+    with a callback sends its webhook."""
+    for job_id, outcome in outcomes.items():
+        if outcome.error is not None:
+            delay = retry_or_fail(stores.jobs, job_id, outcome.error, 1,
+                                  settings.task_max_retries)
+            if delay is not None:
+                localize_job.apply_async((job_id,), queue=BATCH, countdown=delay, retries=1)
+        elif outcome.webhook_queue is not None:
+            deliver_webhook.apply_async((job_id,), queue=outcome.webhook_queue)
+
+
+def _split_after_time_limit(at_hand: str, untouched: list[str], stores: Services) -> None:
+    """The chunk's time ran out while `at_hand` ran: it goes back to queued and runs alone
+    under the per-article limit (where a hopeless article fails as too long); the jobs the
+    chunk had not started go back to queued too, as a new chunk."""
+    stores.jobs.note_retry(at_hand, "its chunk ran out of time; it runs on its own")
+    localize_job.apply_async((at_hand,), queue=BATCH)
+    if untouched:
+        stores.jobs.release(untouched, "its chunk ran out of time before it started; "
+                                       "queued again in a new chunk")
+        current_app.extensions[SEND_CHUNK](untouched)
 
 
 def time_limit_error(seconds: float) -> str:

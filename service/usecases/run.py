@@ -24,7 +24,7 @@ from ..core.pipeline import LocalizeError, Localizer
 from ..core.translate import EngineError, EngineRouter, Translator
 from ..domain import JobStatus, Queue
 from ..store.db import StoreUnavailable
-from ..store.repositories import ConcurrentWrite
+from ..store.repositories import ConcurrentWrite, Findings
 from .ports import Candidates, Glossary, Jobs
 
 log = logging.getLogger(__name__)
@@ -109,16 +109,38 @@ class LocalizerCache:
         self.engines.close()
 
 
-# --------------------------------------------------------------------------- one job
+# --------------------------------------------------------------------------- jobs
+
+# A chunk stores what it has finished, and renews the leases of the jobs it has yet to run, at
+# least this often (seconds, checked between jobs), so a worker killed mid-chunk loses little
+# work, a batch's progress moves while a slow chunk runs, and no lease of a job still to come
+# runs out: the gap between renewals is this plus one article's time, within the running lease,
+# which Settings keeps above the task's hard time limit.
+FLUSH_SECONDS = 1.0
+TRANSIENT = "transient"  # an engine failure that may pass: the caller retries the job
 
 
 @dataclass(frozen=True)
 class JobOutcome:
-    """What run_job did: DONE, FAILED or SKIPPED, and for a done job with a callback URL the
-    queue its webhook goes to (the webhooks queue, served by workers of its own)."""
+    """What running a job did: DONE, FAILED, SKIPPED or TRANSIENT (with the error to retry
+    after); for a done job with a callback URL, the queue its webhook goes to (the webhooks
+    queue, served by workers of its own)."""
 
     status: str
     webhook_queue: str | None = None
+    error: TransientJobError | None = None
+
+
+class ChunkInterrupted(Exception):
+    """One of run_jobs' `interrupts` (a task's time limit) stopped a chunk. What was finished
+    is stored; `at_hand` was being localized, `untouched` were claimed and never started, and
+    `outcomes` say how the others went."""
+
+    def __init__(self, cause: BaseException, at_hand: str, untouched: list[str],
+                 outcomes: dict[str, JobOutcome]):
+        super().__init__(str(cause))
+        self.cause, self.at_hand, self.untouched, self.outcomes = (
+            cause, at_hand, untouched, outcomes)
 
 
 def run_job(
@@ -131,42 +153,138 @@ def run_job(
     (see retry_or_fail). Input the pipeline cannot use fails the job at once. `interrupts` pass
     through untouched (a task's time limit), for the caller to record.
     """
-    job = jobs.claim(job_id)
-    if job is None:
-        log.info("job %s: already finished or unknown, skipped", job_id)
-        return JobOutcome(SKIPPED)  # unknown id, or a redelivery of a finished job
-    log.info("job %s: running (%d targets)", job_id, len(job["targets"]))
-    started = time.monotonic()
     try:
-        document = drop_rejected(_localize(job, localizer_cache.current(glossary)), candidates)
+        outcome = run_jobs([job_id], jobs, glossary, localizer_cache, candidates, interrupts)
+    except ChunkInterrupted as exc:
+        raise exc.cause from None
+    found = outcome[job_id]
+    if found.error is not None:
+        raise found.error
+    return found
+
+
+def run_jobs(
+    job_ids: Sequence[str], jobs: Jobs, glossary: Glossary, localizer_cache: LocalizerCache,
+    candidates: Candidates, interrupts: tuple[type[BaseException], ...] = (),
+) -> dict[str, JobOutcome]:
+    """Localize jobs one after another and store their results; an outcome per job id.
+
+    The store is asked in bulk, not per job: the jobs are claimed in one transaction, and what
+    is finished is stored (results, done, candidates and mentions) in a few more at the end,
+    and every FLUSH_SECONDS on the way. One job's trouble never holds the others: input the
+    pipeline cannot use, or a bug, fails that job alone; a transient engine failure is that
+    job's TRANSIENT outcome, for the caller to retry. An interrupt stores what is finished and
+    raises ChunkInterrupted; the database being down (StoreUnavailable) is raised as is.
+    """
+    outcomes = {job_id: JobOutcome(SKIPPED) for job_id in job_ids}
+    claimed = jobs.claim_many(job_ids)
+    for job_id in outcomes.keys() - {job["id"] for job in claimed}:
+        log.info("job %s: already finished or unknown, skipped", job_id)
+    finished: list[tuple[dict, dict, float]] = []  # (job, document, when it started)
+    flushed_at = time.monotonic()
+    for position, job in enumerate(claimed):
+        started = time.monotonic()
+        try:
+            outcome, document = _run_one(job, jobs, glossary, localizer_cache, interrupts)
+        except interrupts as exc:
+            outcomes.update(_store_finished(finished, jobs, candidates))
+            raise ChunkInterrupted(exc, job["id"], [j["id"] for j in claimed[position + 1:]],
+                                   outcomes) from exc
+        outcomes[job["id"]] = outcome
+        if document is not None:
+            finished.append((job, document, started))
+        if time.monotonic() - flushed_at >= FLUSH_SECONDS and position + 1 < len(claimed):
+            # A slow chunk (machine translation): store what is done, and renew the leases of
+            # the jobs still to come, which were all taken at the start.
+            outcomes.update(_store_finished(finished, jobs, candidates))
+            jobs.renew([j["id"] for j in claimed[position + 1:]])
+            finished, flushed_at = [], time.monotonic()
+    outcomes.update(_store_finished(finished, jobs, candidates))
+    return outcomes
+
+
+def _run_one(
+    job: dict, jobs: Jobs, glossary: Glossary, localizer_cache: LocalizerCache,
+    interrupts: tuple[type[BaseException], ...],
+) -> tuple[JobOutcome, dict | None]:
+    """Localize one claimed job: its outcome, and its document when there is one to store."""
+    job_id = job["id"]
+    log.info("job %s: running (%d targets)", job_id, len(job["targets"]))
+    try:
+        document = _localize(job, localizer_cache.current(glossary))
     except (LocalizeError, GlossaryError) as exc:
         jobs.fail(job_id, str(exc))
         log.warning("job %s: failed: %s", job_id, str(exc)[:200])
-        return JobOutcome(FAILED)
-    except (TransientJobError, StoreUnavailable):
-        raise  # worth another try: the caller decides when
+        return JobOutcome(FAILED), None
+    except TransientJobError as exc:
+        return JobOutcome(TRANSIENT, error=exc), None  # worth another try: the caller decides
+    except StoreUnavailable:
+        raise
     except interrupts:
         raise  # the caller's own (a time limit): it records the job's end itself
     except Exception as exc:
-        # A bug must not leave the job "running" for a client to poll forever.
+        # A bug must not leave the job "running" for a client to poll forever, nor stop the
+        # other jobs of its chunk.
         jobs.fail(job_id, f"internal error: {type(exc).__name__}: {exc}")
         log.exception("job %s: failed with an internal error", job_id)
-        raise
-    _complete(jobs, job_id, document)
-    log.info("job %s: done in %.0f ms", job_id, (time.monotonic() - started) * 1000)
-    _record_candidates(candidates, job_id, offsets_text(job, document), document)
-    return JobOutcome(DONE, Queue.WEBHOOKS if job.get("callback_url") else None)
+        return JobOutcome(FAILED), None
+    return JobOutcome(DONE, Queue.WEBHOOKS if job.get("callback_url") else None), document
+
+
+def _store_finished(
+    finished: list[tuple[dict, dict, float]], jobs: Jobs, candidates: Candidates
+) -> dict[str, JobOutcome]:
+    """Store finished jobs' documents and mark them done in one transaction, then record what
+    they found for the maintainers. Returns the outcomes that changed: a job whose results a
+    second delivery was writing at the same moment is TRANSIENT (its next try finds it done)."""
+    if not finished:
+        return {}
+    documents = drop_rejected_all([document for _, document, _ in finished], candidates)
+    stored = [(job, document) for (job, _, _), document in zip(finished, documents, strict=True)]
+    changed: dict[str, JobOutcome] = {}
+    try:
+        jobs.complete_many([(job["id"], document) for job, document in stored])
+    except ConcurrentWrite:
+        # One by one, so only the job that was written twice is tried again.
+        kept = []
+        for job, document in stored:
+            try:
+                jobs.complete_many([(job["id"], document)])
+                kept.append((job, document))
+            except ConcurrentWrite as exc:
+                changed[job["id"]] = JobOutcome(TRANSIENT, error=TransientJobError(str(exc)))
+        stored = kept
+    at = time.monotonic()
+    started = {job["id"]: began for job, _, began in finished}
+    for job, _ in stored:
+        log.info("job %s: done in %.0f ms", job["id"], (at - started[job["id"]]) * 1000)
+    _record_findings(candidates, stored)
+    return changed
 
 
 def drop_rejected(document: dict, candidates: Candidates) -> dict:
-    """The document without the suggestions a maintainer rejected: a spelling ruled "not a
+    """The document without the suggestions a maintainer rejected (see drop_rejected_all)."""
+    return drop_rejected_all([document], candidates)[0]
+
+
+def drop_rejected_all(documents: Sequence[dict], candidates: Candidates) -> list[dict]:
+    """The documents without the suggestions a maintainer rejected: a spelling ruled "not a
     misspelling" in this language is not put to editors again. Only suggestions go; nothing
-    applied is touched. Asks the store only when there is a suggestion to ask about."""
+    applied is touched. Asks the store once per source language, and only when there is a
+    suggestion to ask about."""
+    asked: dict[str, set[str]] = {}
+    for document in documents:
+        for change in document["normalized"]["changes"]:
+            if change.get("kind") == "fuzzy" and not change["applied"]:
+                asked.setdefault(document["source_language"], set()).add(change["original"])
+    rejected = {language: candidates.rejected(language, spellings)
+                for language, spellings in asked.items()}
+    return [_without(document, rejected.get(document["source_language"]) or set())
+            for document in documents]
+
+
+def _without(document: dict, rejected: set[str]) -> dict:
     changes = document["normalized"]["changes"]
-    asked = {c["original"] for c in changes if c.get("kind") == "fuzzy" and not c["applied"]}
-    if not asked:
-        return document
-    rejected = candidates.rejected(document["source_language"], asked)
     if not rejected:
         return document
     kept = [c for c in changes
@@ -196,28 +314,21 @@ def offsets_text(job: dict, document: dict) -> str:
     return document["normalized"]["ninjs"]["composed"] if job["fmt"] == NINJS else job["text"]
 
 
-def _complete(jobs: Jobs, job_id: str, document: dict) -> None:
-    try:
-        jobs.complete(job_id, document)
-    except ConcurrentWrite as exc:
-        # Two deliveries of one job inserted the same (job, locale) row at once; the next try
-        # finds the job done (or overwrites the row) instead.
-        raise TransientJobError(str(exc)) from exc
+def _record_findings(candidates: Candidates, stored: list[tuple[dict, dict]]) -> None:
+    """Unknown spellings (fuzzy suggestions) go to the maintainers' candidate list, and the
+    entities each job linked to its entries' recent articles.
 
-
-def _record_candidates(candidates: Candidates, job_id: str, text: str, document: dict) -> None:
-    """Unknown spellings (fuzzy suggestions) go to the maintainers' candidate list.
-
-    Recorded after the job is done, so a crash before this point cannot count them twice; a
-    failure here costs a hint, not the editor's result.
+    Recorded after the jobs are done, so a crash before this point cannot count them twice; a
+    failure here costs a hint, not the editors' results.
     """
+    findings = [Findings(job["id"], document["source_language"], offsets_text(job, document),
+                         document["normalized"]["changes"], linked_entities(document))
+                for job, document in stored]
     try:
-        candidates.record(
-            job_id, document["source_language"], text, document["normalized"]["changes"]
-        )
-        candidates.record_mentions(job_id, linked_entities(document))
+        candidates.record_many(findings)
     except Exception:
-        log.exception("job %s: could not record glossary candidates", job_id)
+        log.exception("jobs %s: could not record glossary candidates",
+                      ", ".join(f.job_id for f in findings[:3]))
 
 
 def linked_entities(document: dict) -> list[str]:

@@ -599,6 +599,118 @@ def test_a_chunk_task_runs_each_job_once_and_skips_finished_ones(worker, auth, q
     assert progress(client, auth["editor"], batch_id)["status"] == "done"
 
 
+def batch_jobs(client, headers, texts, targets=("ru-RU",)) -> list[str]:
+    payload = {"items": [{"id": f"a{n}", "text": text} for n, text in enumerate(texts)],
+               "targets": list(targets)}
+    response = submit(client, headers, payload)
+    assert response.status_code == 202, response.get_data(as_text=True)
+    return jobs_of(client.application, response.get_json()["id"])
+
+
+def commits_during(app, action) -> int:
+    from sqlalchemy import event
+
+    engine, seen = app.extensions["audarma"].db.engine, []
+
+    def count(connection):
+        seen.append(1)
+
+    event.listen(engine, "commit", count)
+    try:
+        action()
+    finally:
+        event.remove(engine, "commit", count)
+    return len(seen)
+
+
+def test_a_chunk_costs_the_same_few_commits_whatever_its_size(worker, auth, queue):
+    """A chunk is claimed, stored and its findings recorded in bulk: the database sees the
+    same handful of transactions for 5 jobs as for 40 (it was about 7 per job)."""
+    from workers.tasks import localize_chunk
+
+    glossary = worker.extensions["audarma"].glossary
+    glossary.create({"id": "beibut-atamkulov", "type": "person",
+                     "names": {"en": "Beibut Atamkulov"}}, by="seed")
+    glossary.create({"id": "astana", "type": "place", "names": {"en": "Astana"}}, by="seed")
+    client = worker.test_client()
+    text = "Beibut Atamkulav spoke in Astana on 28 March 2023."  # a misspelling to suggest on
+    small = batch_jobs(client, auth["editor"], [f"{n}. {text}" for n in range(5)])
+    large = batch_jobs(client, auth["editor"], [f"{n}. {text}" for n in range(40)])
+    jobs = worker.extensions["audarma"].jobs
+
+    with worker.app_context():
+        localize_chunk.run(small[:1])  # the first job builds the name index: not counted
+        few = commits_during(worker, lambda: localize_chunk.run(small[1:]))
+        many = commits_during(worker, lambda: localize_chunk.run(large))
+
+    assert few == many <= 4
+    assert {jobs.get(j)["status"] for j in small + large} == {"done"}
+    candidates = worker.extensions["audarma"].candidates
+    [found] = candidates.list()
+    assert (found["spelling"], found["count"]) == ("Beibut Atamkulav", 45)  # once per job
+    assert len(candidates.mentions("astana", limit=100)) == 45
+
+
+class SlowOn:
+    """A German engine that runs past the task's soft time limit on one article."""
+
+    name = "slow"
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def pairs(self):
+        return frozenset({("en", "de")})
+
+    def translate(self, segments, source, target):
+        from celery.exceptions import SoftTimeLimitExceeded
+
+        if any(self.marker in segment for segment in segments):
+            raise SoftTimeLimitExceeded()
+        return list(segments)
+
+    def info(self):
+        from service.core.translate import EngineInfo
+
+        return EngineInfo(self.name, "ready")
+
+    def close(self):
+        pass
+
+
+def test_a_chunk_out_of_time_keeps_what_is_done_and_hands_on_the_rest(
+    worker, auth, queue, monkeypatch
+):
+    """The job at hand goes back to queued and runs alone (under the per-article limit); the
+    jobs the chunk claimed and never started go back to queued as a new chunk."""
+    from service.core.figures import load_house_styles
+    from service.core.translate import EngineRouter
+    from service.usecases.run import LocalizerCache
+    from workers import tasks
+
+    worker.extensions["audarma_worker"]._localizers = LocalizerCache(
+        EngineRouter([SlowOn("Slow")]), load_house_styles(), 2.0)
+    alone, chunks = [], []
+    monkeypatch.setattr(tasks.localize_job, "apply_async",
+                        lambda args, **options: alone.append((args, options)))
+    client = worker.test_client()
+    ids = batch_jobs(client, auth["editor"], ["Quick one.", "Slow two.", "Three.", "Four."],
+                     targets=["de-DE"])
+    worker.extensions[SEND_CHUNK] = chunks.append
+    jobs = worker.extensions["audarma"].jobs
+
+    with worker.app_context():
+        said = tasks.localize_chunk.run(ids)
+
+    assert said == "1 done; the rest handed on after the chunk's time limit"
+    assert [jobs.get(j)["status"] for j in ids] == ["done", "queued", "queued", "queued"]
+    assert alone == [((ids[1],), {"queue": "batch"})]
+    assert chunks == [ids[2:]]
+    assert "runs on its own" in jobs.get(ids[1])["events"][-1]["detail"]
+    assert "before it started" in jobs.get(ids[2])["events"][-1]["detail"]
+    assert jobs.document(ids[0])["versions"]["de-DE"]["text"] == "Quick one."
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -759,3 +871,34 @@ def test_a_batch_line_may_be_a_ninjs_item_and_a_bad_one_fails_alone(app, client,
     status = client.get(f"/v1/batches/{batch['id']}", headers=auth["editor"]).get_json()
     [failed] = status["failed_items"]
     assert failed["id"] == "no-uri" and "uri" in failed["error"]
+
+
+def test_a_slow_chunk_stores_as_it_goes_and_renews_the_leases_still_to_come(
+    worker, auth, queue, monkeypatch
+):
+    """All of a chunk's jobs are claimed at its start; when it runs long (machine translation),
+    what is done is stored on the way and the jobs not yet reached get fresh leases, so the
+    sweeper does not take back work a live worker is about to do."""
+    from service.usecases import run
+    from workers.tasks import localize_chunk
+
+    client = worker.test_client()
+    ids = batch_jobs(client, auth["editor"], ["One.", "Two.", "Three."])
+    jobs = worker.extensions["audarma"].jobs
+    renewed, statuses_seen = [], []
+    renew = jobs.renew
+
+    def spy(job_ids):
+        renewed.append(list(job_ids))
+        statuses_seen.append([jobs.get(j)["status"] for j in ids])
+        renew(job_ids)
+
+    monkeypatch.setattr(jobs, "renew", spy)
+    monkeypatch.setattr(run, "FLUSH_SECONDS", 0.0)  # every job counts as slow
+
+    with worker.app_context():
+        assert localize_chunk.run(ids) == "3 of 3 done"
+
+    assert renewed == [ids[1:], ids[2:]]
+    # Stored on the way: the first job was done before the second ran.
+    assert statuses_seen == [["done", "running", "running"], ["done", "done", "running"]]

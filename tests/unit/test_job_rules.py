@@ -61,12 +61,23 @@ class FakeJobs:
         self.events: list[tuple[str, str]] = []
         self.saved: dict | None = None
 
-    def claim(self, job_id):
-        if self.job["status"] in ("done", "failed"):
-            return None
+    def claim_many(self, job_ids):
+        if self.job["status"] in ("done", "failed") or self.job["id"] not in job_ids:
+            return []
         self.job["status"] = "running"
         self.events.append(("running", ""))
-        return dict(self.job)
+        return [dict(self.job)]
+
+    def complete_many(self, documents):
+        for job_id, document in documents:
+            self.complete(job_id, document)
+
+    def renew(self, job_ids):
+        pass
+
+    def release(self, job_ids, detail):
+        self.job["status"] = "queued"
+        self.events.append(("queued", detail))
 
     def save_results(self, job_id, document):
         self.saved = document
@@ -92,11 +103,11 @@ class FakeCandidates:
     def __init__(self):
         self.recorded = []
 
-    def record(self, job_id, language, text, changes):
-        self.recorded.append((job_id, language, [c["original"] for c in changes]))
-
-    def record_mentions(self, job_id, entity_ids):
-        self.mentioned = (job_id, list(entity_ids))
+    def record_many(self, findings):
+        for found in findings:
+            self.recorded.append((found.job_id, found.language,
+                                  [c["original"] for c in found.changes]))
+            self.mentioned = (found.job_id, list(found.entities))
 
     def rejected(self, language, spellings):
         return set()

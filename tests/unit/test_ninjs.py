@@ -310,11 +310,8 @@ class Candidates:
     def __init__(self):
         self.texts: list[str] = []
 
-    def record(self, job_id, language, text, changes):
-        self.texts.append(text)
-
-    def record_mentions(self, job_id, entity_ids):
-        pass
+    def record_many(self, findings):
+        self.texts += [found.text for found in findings]
 
     def rejected(self, language, spellings):
         return set()

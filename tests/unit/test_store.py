@@ -190,9 +190,9 @@ def test_a_result_saved_twice_at_once_is_a_concurrent_write(db, monkeypatch):
     # The race, replayed: this writer read the job before the other one's rows were committed.
     from service.store.models import JobResult
 
-    def insert_again(job_id, document, done):
+    def insert_again(documents, done):
         with db.session() as session:
-            session.add(JobResult(job_id=job_id, locale="en-GB", version={"text": "Hi"}))
+            session.add(JobResult(job_id=documents[0][0], locale="en-GB", version={"text": "Hi"}))
 
     monkeypatch.setattr(jobs, "_write_results", insert_again)
     with pytest.raises(ConcurrentWrite, match="were being saved twice"):
@@ -303,3 +303,19 @@ def test_the_database_refuses_what_the_service_never_writes(database, statement)
     JobStore(database).submit(api_key_id=row["id"], text="Astana.", targets=["ru-RU"])
     with pytest.raises(IntegrityError), database.engine.begin() as connection:
         connection.execute(text(statement))
+
+
+def test_claim_many_claims_in_the_order_given_and_leaves_out_finished_and_unknown(db):
+    jobs = JobStore(db)
+    first, second, third = (jobs.submit(api_key_id=None, text=f"Hi {n}", targets=["en-GB"])[0]
+                            for n in range(3))
+    jobs.complete(second["id"], DOCUMENT)
+
+    claimed = jobs.claim_many([third["id"], "no-such-job", second["id"], first["id"]])
+
+    assert [job["id"] for job in claimed] == [third["id"], first["id"]]
+    assert [job["text"] for job in claimed] == ["Hi 2", "Hi 0"]
+    assert jobs.get(first["id"])["status"] == "running"
+    again = jobs.claim_many([first["id"]])  # a redelivered chunk: a second attempt
+    assert again[0]["attempts"] == 2
+    assert jobs.get(first["id"])["events"][-1]["detail"] == "attempt 2"
