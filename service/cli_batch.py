@@ -131,10 +131,13 @@ def _nonblank(handle: IO[bytes]) -> Iterator[bytes]:
                 yield line if line.endswith(b"\n") else line + b"\n"
 
 
-def header_line(targets: list[str], source_language: str, name: str) -> bytes:
-    """The first NDJSON line: the batch's defaults for every item."""
-    header = {"batch": {"targets": targets, "source_language": source_language, "name": name}}
-    return json.dumps(header, ensure_ascii=False).encode() + b"\n"
+def submit_path(targets: list[str], source_language: str, name: str) -> str:
+    """POST /v1/batches with the batch's defaults in the query string, not in a header line:
+    the body is then the items alone, and the line numbers the server gives failed items are
+    the lines of the file the user submitted."""
+    query = urllib.parse.urlencode(
+        {"targets": ",".join(targets), "source_language": source_language, "name": name})
+    return f"/v1/batches?{query}"
 
 
 def parse_targets(value: str) -> list[str]:
@@ -335,10 +338,10 @@ def submit(path: Path, targets: str, source_language: str, name: str, wait: bool
 
     The batch id is printed alone on the first line of stdout."""
     started = time.monotonic()
-    header = header_line(parse_targets(targets), source_language, name or path.name)
+    where = submit_path(parse_targets(targets), source_language, name or path.name)
     items = read_items(path)
     api = Api(url, key)
-    with api.open("POST", "/v1/batches", _chain(header, items), "application/x-ndjson") as resp:
+    with api.open("POST", where, items, "application/x-ndjson") as resp:
         created = json.loads(resp.read())
     click.echo(created["id"])
     if created.get("failed"):
@@ -353,10 +356,6 @@ def submit(path: Path, targets: str, source_language: str, name: str, wait: bool
         click.echo("some items did not finish: see the failures above", err=True)
     sys.exit(code)
 
-
-def _chain(first: bytes, rest: Iterable[bytes]) -> Iterator[bytes]:
-    yield first
-    yield from rest
 
 
 @batch.command()

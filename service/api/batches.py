@@ -186,20 +186,28 @@ def read_lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | Non
 
 
 def query_defaults(settings: Settings) -> Defaults:
-    """The batch's defaults from ?targets=a,b&name=...; a bad value refuses the request."""
+    """The batch's defaults from ?targets=a,b&source_language=en&engine=...&name=...; a bad
+    value refuses the request. With every default in the query, the body holds only items, so
+    its line numbers are the lines of the client's own file (`audarma batch submit` does so)."""
     name = request.args.get("name", "")
     if len(name) > MAX_NAME:
         raise BadRequest(f"query parameter 'name' is {len(name)} characters; at most "
                          f"{MAX_NAME} are allowed")
-    given = request.args.get("targets")
-    if given is None:
+    given = {key: request.args[key] for key in SHARED_FIELDS if key in request.args}
+    if not given:
         return Defaults(name=name)
-    targets = [tag.strip() for tag in given.split(",") if tag.strip()]
-    try:
-        parsed = parse_submission({"text": "-", "targets": targets}, settings)
-    except ApiError as exc:
-        raise BadRequest(f"query parameter 'targets': {exc.message}") from exc
-    return Defaults(targets=parsed.targets, name=name)
+    fields: dict[str, object] = {"text": "-", "targets": [PLACEHOLDER_TARGET]}
+    for key, value in given.items():  # one at a time, so an error names its parameter
+        if key == "targets":
+            fields[key] = [tag.strip() for tag in value.split(",") if tag.strip()]
+        else:
+            fields[key] = value
+        try:
+            parsed = parse_submission(fields, settings)
+        except ApiError as exc:
+            raise BadRequest(f"query parameter '{key}': {exc.message}") from exc
+    return Defaults(targets=parsed.targets if "targets" in given else None,
+                    source_language=parsed.source_language, engine=parsed.engine, name=name)
 
 
 def header_defaults(header: object, defaults: Defaults, settings: Settings) -> Defaults:
@@ -417,6 +425,12 @@ SUBMIT_QUERY = {
     "targets": {"type": "string", "maxLength": 1000,
                 "description": f"{NDJSON} only: the batch's target locales, comma-separated "
                                "(a header line or an item's own targets win)"},
+    "source_language": {"type": "string", "maxLength": 35,
+                        "description": f"{NDJSON} only: the items' source language (en, ru, "
+                                       "kk or auto; a header line or an item's own wins)"},
+    "engine": {"type": "string", "maxLength": 32,
+               "description": f"{NDJSON} only: the engine every item is translated with "
+                              "(a header line wins)"},
     "name": {"type": "string", "maxLength": MAX_NAME,
              "description": f"{NDJSON} only: the batch's name (a header line wins)"},
 }

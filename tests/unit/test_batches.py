@@ -387,10 +387,26 @@ def test_ndjson_defaults_may_come_from_the_query_string(client, auth, queue):
     assert app_jobs(client).get(queue.calls[0][0])["targets"] == ["ru-RU", "de-DE"]
 
 
+def test_with_every_default_in_the_query_line_numbers_are_the_files_own(client, auth, queue):
+    """What `audarma batch submit` sends: no header line, so a bad line's number is its line in
+    the user's file."""
+    body = ndjson_body({"id": "a", "text": "Один."}, b"{oops", {"id": "c", "text": "Три."})
+
+    response = post_ndjson(client, auth["editor"], body,
+                           "?targets=en-GB&source_language=ru&name=desk")
+
+    assert response.status_code == 202, response.get_data(as_text=True)
+    batch = progress(client, auth["editor"], response.get_json()["id"])
+    assert [(item["id"], item["line"]) for item in batch["failed_items"]] == [("1", 2)]
+    assert app_jobs(client).get(queue.calls[0][0])["source_language"] == "ru"
+
+
 @pytest.mark.parametrize(
     ("query", "status", "expected"),
     [
         ("?targets=xx-QQ-invalid!", 400, "query parameter 'targets': unknown target"),
+        ("?targets=en-GB&source_language=xx!", 400, "query parameter 'source_language'"),
+        ("?engine=nope", 400, "query parameter 'engine'"),
         ("?name=" + "n" * 201, 400, "query parameter 'name' is 201 characters"),
         ("?queue=batch", 400, "unknown query parameter 'queue'"),
     ],
