@@ -6,6 +6,8 @@ and database come from AUDARMA_* variables (see docker-compose.yml).
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from .config import Settings, SettingsError
@@ -67,7 +69,15 @@ def serve(host: str, port: int) -> None:
     show_default=True,
     help="prefork for localization; threads for the webhooks queue (network-bound).",
 )
-def worker(queues: str, concurrency: int | None, loglevel: str, pool: str) -> None:
+@click.option(
+    "--nice",
+    type=click.IntRange(0, 19),
+    default=0,
+    show_default=True,
+    help="Run at this lower CPU priority (Unix niceness), pool processes included: batch "
+         "workers at 10 yield the CPU to editors' jobs on a shared host.",
+)
+def worker(queues: str, concurrency: int | None, loglevel: str, pool: str, nice: int) -> None:
     """Run a Celery worker for the given queues (production: AUDARMA_BROKER_URL=redis://...)."""
     from service.queueing import QUEUES
 
@@ -79,6 +89,8 @@ def worker(queues: str, concurrency: int | None, loglevel: str, pool: str) -> No
             param_hint="--queues",
         )
     _settings()  # a bad variable is reported here, not as a traceback from inside Celery
+    if nice:
+        os.nice(nice)  # inherited by the pool processes Celery forks
     argv = ["-A", "workers.celery_app", "worker", "--queues", ",".join(names),
             "--loglevel", loglevel, "--pool", pool]
     if concurrency:
