@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import logging
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
 
@@ -9,6 +12,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from . import api, ui
+from .api.compat import close as close_compat
 from .api.errors import ServiceUnavailable
 from .config import Settings
 from .logs import configure
@@ -17,6 +21,12 @@ from .services import Services
 from .store.db import Database
 
 Enqueue = Callable[[str, str], None]
+log = logging.getLogger(__name__)
+
+# The apps built in this process that may hold engines, closed when the process ends: gunicorn
+# ends a worker with sys.exit, which runs atexit; `audarma serve` closes its app itself before
+# it stops its workers. Weak: an app dropped earlier (tests build hundreds) is not kept alive.
+_OPEN_APPS: weakref.WeakSet[Flask] = weakref.WeakSet()
 
 
 class _DocumentJSON(DefaultJSONProvider):
@@ -49,7 +59,24 @@ def create_app(
         # Jobs go to the Celery workers named by settings.broker_url (Redis in production,
         # the embedded SQLite broker by default); this also provides /readyz's broker check.
         celery_init_app(app)
+    _OPEN_APPS.add(app)
     return app
+
+
+def close_app(app: Flask) -> None:
+    """Close what the app started besides its database: the engines of the drop-in
+    LibreTranslate and DeepL endpoints (Apertium pipelines are child processes). Safe to call
+    more than once."""
+    close_compat(app)
+
+
+@atexit.register
+def _close_open_apps() -> None:
+    for app in list(_OPEN_APPS):
+        try:
+            close_app(app)
+        except Exception:  # one app's failure must not leave the others' engines running
+            log.exception("closing the app's engines failed")
 
 
 def no_task_queue(job_id: str, queue: str) -> None:

@@ -53,10 +53,11 @@ class Settings:
     # Networks a callback URL may reach although they are not public (service/netguard.py),
     # e.g. "127.0.0.0/8,::1/128" for a receiver on this machine; empty: public addresses only.
     webhook_allow_networks: tuple[str, ...] = ()
-    # How long a verified API key is trusted without asking the database again. 0 (the
-    # default): every request asks, so a key revoked in the UI or by `audarma keys revoke`
-    # stops at once in every process; a busy deployment may trade that for fewer reads.
-    key_cache_seconds: float = 0.0
+    # Verified API keys are kept in each process's memory; a revocation (in the UI or by
+    # `audarma keys revoke`) bumps a counter that each process reads at most this often, so a
+    # revoked key stops in every process within this many seconds, and at once in the one that
+    # revoked it. 0: nothing is cached, every request reads its key from the database.
+    key_cache_seconds: float = 1.0
     # The maintainers' UI: the key that signs session cookies (empty: one made once and kept
     # in the database, shared by every process), sign-in lockout, cookies marked Secure.
     secret_key: str = ""

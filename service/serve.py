@@ -105,7 +105,7 @@ def serve(
     echo: Callable[[str], None] = print,
 ) -> None:
     """Run API and embedded worker until Ctrl-C or SIGTERM."""
-    from .app import create_app
+    from .app import close_app, create_app
 
     settings = settings or Settings.from_env()
     prepared = prepare(settings)
@@ -125,6 +125,7 @@ def serve(
         stopping.set()
         echo("stopping: the embedded worker finishes its current task first")
         server.server_close()
+        close_app(app)  # engines the drop-in endpoints started (Apertium child processes)
         stop_worker(webhooks)
         stop_worker(worker)
 

@@ -3,8 +3,10 @@ a request carries, the localizer they run in the request, language codes, and er
 into each API's own shape.
 
 These endpoints answer synchronously, like the services they stand in for: the text is
-localized in the API process with the live glossary (a LocalizerCache on the app, its revision
-checked on every request, as the try-it page does) and the configured engines. The answer is
+localized in the API process with the configured engines and the glossary compiled as the
+workers compile it (a LocalizerCache on the app whose revision is checked at most every
+glossary_refresh_seconds, so an edit reaches these endpoints when it reaches the workers, and a
+request does not pay for a revision query). The answer is
 the localized version's text: names fixed, figures in the target's style and, when the target
 language differs from the source, translated by the engine that serves the pair. When the
 target's language is the source's, no engine is needed; when no engine serves the pair, the
@@ -23,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from flask import Response, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..core.figures import load_house_styles
@@ -61,7 +63,8 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 @dataclass
 class CompatState:
     """Kept on the app: the compiled glossary, the characters each key had translated (in
-    this process's memory, since it started), and when the glossary was last seen to change."""
+    this process's memory, since it started), and when the glossary was last seen to change.
+    close_app (service/app.py) closes its engines when the process ends."""
 
     localizers: LocalizerCache
     usage: Counter = field(default_factory=Counter)
@@ -79,15 +82,24 @@ def state() -> CompatState:
         settings = services().settings
         cache = LocalizerCache(
             build_engines(settings), load_house_styles(desk=settings.styles_path or None),
-            refresh_seconds=0.0,
+            refresh_seconds=settings.glossary_refresh_seconds,
             policy=NamePolicy(former=settings.former_names, exonym=settings.exonyms),
         )
         found = current_app.extensions.setdefault("audarma_compat", CompatState(cache))
     return found
 
 
+def close(app: Flask) -> None:
+    """Close the engines the compatible endpoints started in this app (Apertium pipelines are
+    child processes, HTTP engines hold connections); the next request would start them again."""
+    found = app.extensions.pop("audarma_compat", None)
+    if found is not None:
+        found.localizers.close()
+
+
 def localizer() -> Localizer:
-    """The Localizer for the live glossary: an edit saved a moment ago applies at once."""
+    """The Localizer for the glossary as the workers see it (at most glossary_refresh_seconds
+    old)."""
     current = state()
     built = current.localizers.current(services().glossary)
     with current.lock:

@@ -1,4 +1,5 @@
-"""DeepL API v2 on audarma: /v2/translate, /v2/languages, /v2/usage and /v2/glossaries.
+"""DeepL API v2 on audarma: /v2/translate, /v2/languages, /v2/usage, /v2/glossaries and
+/v2/glossary-language-pairs.
 
 A tool that speaks DeepL gets audarma's names and figures by changing only its server URL and
 auth key (an audarma key, as `Authorization: DeepL-Auth-Key <key>`, audarma's own Bearer, or
@@ -15,7 +16,10 @@ Choices where audarma is not DeepL:
   from the entries with a name in both languages. glossary_id is checked (it must exist and fit
   the pair) but changes nothing. POST adds its entries to audarma's glossary through the same
   import as the UI's (csv-pair; maintainer keys only); DELETE is refused, since the glossary is
-  curated in the UI.
+  curated in the UI. The glossary endpoints read the glossary as stored, so a glossary a client
+  has just created is listed and usable at once; translations apply it when the compiled
+  glossary catches up (glossary_refresh_seconds, as in the workers).
+- /v2/glossary-language-pairs: the pairs translated here and the pairs the glossary names.
 - Usage: characters translated per key, counted in this process's memory since it started;
   there is no quota, so 456 is never answered and character_limit is a large constant.
 """
@@ -26,11 +30,13 @@ import csv
 import io
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, request
 
+from ..core.glossary import Entry
 from ..core.interchange import read as read_glossary_file
 from ..core.locales import SOURCE_LANGUAGES, InvalidLanguageTag, language_of, normalize_tag
 from ..store.imports import PlanRefused, apply_import, plan_import
@@ -208,10 +214,17 @@ class PairGlossary:
         }
 
 
-def _pairs() -> dict[str, PairGlossary]:
+def _stored() -> list[Entry]:
+    """The glossary as stored now, for the glossary endpoints: a client that has just created
+    a glossary reads it back, or names it in a translation, at once, although the compiled
+    glossary translations use may be glossary_refresh_seconds old."""
+    return services().glossary.entries()
+
+
+def _pairs(entries: Iterable[Entry]) -> dict[str, PairGlossary]:
     """Every pair some entry names in both languages (bare language tags), by glossary id."""
     counts: Counter = Counter()
-    for entry in localizer().index.entries.values():
+    for entry in entries:
         languages = [tag for tag in entry.names if "-" not in tag]
         for source in SOURCE_LANGUAGES:
             if source in entry.names:
@@ -221,7 +234,7 @@ def _pairs() -> dict[str, PairGlossary]:
 
 
 def _glossary(glossary_id: str) -> PairGlossary:
-    found = _pairs().get(glossary_id)
+    found = _pairs(_stored()).get(glossary_id)
     if found is None:
         raise NotFound(f"glossary {shown(glossary_id)} not found; GET /v2/glossaries lists them")
     return found
@@ -230,7 +243,7 @@ def _glossary(glossary_id: str) -> PairGlossary:
 def _entries_tsv(glossary: PairGlossary) -> str:
     rows = sorted(
         (entry.names[glossary.source], entry.names[glossary.target])
-        for entry in localizer().index.entries.values()
+        for entry in _stored()
         if glossary.source in entry.names and glossary.target in entry.names
     )
     return "".join(f"{source}\t{target}\n" for source, target in rows)
@@ -243,7 +256,9 @@ def _check_glossary(glossary_id: object, source: str | None, target: str) -> Non
         raise BadRequest("a glossary_id needs source_lang: give the source language")
     if not isinstance(glossary_id, str):
         raise BadRequest(f"'glossary_id' must be a string, not {type(glossary_id).__name__}")
-    glossary = _pairs().get(glossary_id)
+    # The compiled glossary knows every glossary but one created in the last few seconds.
+    glossary = (_pairs(localizer().index.entries.values()).get(glossary_id)
+                or _pairs(_stored()).get(glossary_id))
     if glossary is None:
         raise BadRequest(f"glossary_id {shown(glossary_id)} is not one of audarma's glossaries "
                          "(GET /v2/glossaries lists them)")
@@ -256,7 +271,18 @@ def _check_glossary(glossary_id: object, source: str | None, target: str) -> Non
 @require("editor", "maintainer", "admin")
 def list_glossaries():
     """audarma's glossary as one glossary per language pair."""
-    return {"glossaries": [glossary.to_json() for glossary in _pairs().values()]}
+    return {"glossaries": [glossary.to_json() for glossary in _pairs(_stored()).values()]}
+
+
+@bp.get("/glossary-language-pairs")
+@require("editor", "maintainer", "admin")
+def glossary_language_pairs():
+    """The pairs a glossary serves: every pair translated here, and every pair audarma's
+    glossary names (each one listed by GET /v2/glossaries)."""
+    translated = {(s, t) for s, t in serving_pairs(localizer()) if s != t}
+    named = {(g.source, g.target) for g in _pairs(_stored()).values()}
+    return {"supported_languages": [{"source_lang": s, "target_lang": t}
+                                    for s, t in sorted(translated | named)]}
 
 
 @bp.get("/glossaries/<glossary_id>")
@@ -313,7 +339,8 @@ def create_glossary():
     except PlanRefused as exc:
         raise ServiceUnavailable(f"the glossary changed while the entries were read ({exc}); "
                                  "send them again") from exc
-    glossary = _pairs().get(f"{GLOSSARY_PREFIX}{source}-{target}", PairGlossary(source, target, 0))
+    glossary = _pairs(_stored()).get(f"{GLOSSARY_PREFIX}{source}-{target}",
+                                     PairGlossary(source, target, 0))
     summary = {"added": result.added, "changed": result.changed, "unchanged": result.unchanged,
                "conflicts": [item.describe() for item in result.conflicts]}
     return {**glossary.to_json(), "audarma": summary}, 201

@@ -67,6 +67,16 @@ class ApiKey(Base):
     __table_args__ = (*_checks("api_keys"),)
 
 
+class ApiKeyState(Base):
+    """One row: the keys' generation, bumped in the transaction of every revocation. Each API
+    process keeps the keys it verified in memory and drops them when this number moves."""
+
+    __tablename__ = "api_key_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class User(Base):
     """A person behind keys and glossary edits (maintainers sign their changes)."""
 

@@ -11,8 +11,9 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,7 @@ from ..domain import JobStatus, Queue
 from .db import Database
 from .models import (
     ApiKey,
+    ApiKeyState,
     Candidate,
     EntityMention,
     GlossaryEntry,
@@ -515,6 +517,9 @@ class WebhookLog:
 # --------------------------------------------------------------------------- keys
 
 KEY_PREFIX = "ak_"
+# Verified keys one process keeps; past this the cache starts again (a flood of distinct valid
+# keys cannot grow it without bound).
+MAX_CACHED_KEYS = 10_000
 
 
 def _hash_key(plaintext: str) -> str:
@@ -522,15 +527,26 @@ def _hash_key(plaintext: str) -> str:
 
 
 class KeyStore:
-    """API keys. A key is `ak_<prefix>_<secret>`; only its SHA-256 is stored."""
+    """API keys. A key is `ak_<prefix>_<secret>`; only its SHA-256 is stored.
 
-    def __init__(self, db: Database, cache_seconds: float = 0.0):
+    Every request authenticates, so a verified key is kept in this process's memory rather
+    than read from the database each time. A revocation must still bite in every process (other
+    gunicorn workers, other hosts) promptly: it bumps the keys' generation (api_key_state) in
+    its own transaction, each process reads that number at most once every `cache_seconds`
+    and drops what it has cached when the number moved, and the revoking process drops its
+    cache at once. Anything that changes a key's role or removes a key must bump it too
+    (_bump). cache_seconds 0: nothing is cached, every request reads its key.
+    """
+
+    def __init__(self, db: Database, cache_seconds: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic):
         self.db = db
-        # How long a verified key is trusted without asking the database again: every request
-        # authenticates, and a revocation taking a few seconds to bite is acceptable
-        # (Settings.key_cache_seconds).
-        self.cache_seconds = cache_seconds
-        self._verified: dict[str, tuple[float, dict]] = {}
+        self.cache_seconds = cache_seconds  # Settings.key_cache_seconds
+        self._clock = clock
+        self._lock = threading.Lock()  # gunicorn threads share one store
+        self._verified: dict[str, dict] = {}  # SHA-256 of a key -> its caller
+        self._generation: int | None = None  # as last read; None: never read
+        self._checked_at = 0.0
 
     def create(self, role: str, name: str = "") -> tuple[str, dict]:
         from ..domain import ROLES
@@ -548,16 +564,37 @@ class KeyStore:
     def authenticate(self, plaintext: str) -> dict | None:
         if self.cache_seconds <= 0:
             return self._authenticate(plaintext)
+        generation = self._current_generation()
         digest = _hash_key(plaintext)
         cached = self._verified.get(digest)
-        if cached and time.monotonic() - cached[0] < self.cache_seconds:
-            return cached[1]
+        if cached is not None:
+            return cached
         found = self._authenticate(plaintext)
-        if found is not None:
-            if len(self._verified) > 10_000:
-                self._verified.clear()
-            self._verified[digest] = (time.monotonic(), found)
+        with self._lock:
+            # A revocation seen by another thread while the key was read dropped the cache and
+            # moved the generation: a key read before it must not be cached after it.
+            if found is not None and self._generation == generation:
+                if len(self._verified) >= MAX_CACHED_KEYS:
+                    self._verified.clear()
+                self._verified[digest] = found
         return found
+
+    def _current_generation(self) -> int | None:
+        """The keys' generation, read again when cache_seconds have passed since the last read;
+        when it moved, the cached keys are dropped."""
+        with self._lock:
+            now = self._clock()
+            if self._generation is not None and now - self._checked_at < self.cache_seconds:
+                return self._generation
+        with self.db.session() as session:
+            state = session.get(ApiKeyState, 1)
+            generation = state.generation if state else 0
+        with self._lock:
+            if generation != self._generation:
+                self._verified.clear()
+                self._generation = generation
+            self._checked_at = now
+            return generation
 
     def _authenticate(self, plaintext: str) -> dict | None:
         parts = plaintext.split("_", 2) if plaintext.startswith(KEY_PREFIX) else []
@@ -584,7 +621,25 @@ class KeyStore:
             if key is None:
                 raise NotFound(key_id)
             key.revoked = True
-        self._verified.clear()
+            generation = self._bump(session)
+        with self._lock:
+            self._verified.clear()
+            self._generation = generation
+
+    @staticmethod
+    def _bump(session: Session) -> int:
+        """Move the keys' generation on, in the transaction that changes a key, so that every
+        process drops the keys it has cached; the new generation. One UPDATE: two revocations
+        at once each move it (the row lock orders them), and neither is lost."""
+        bumped = session.execute(
+            update(ApiKeyState).where(ApiKeyState.id == 1)
+            .values(generation=ApiKeyState.generation + 1)
+            .returning(ApiKeyState.generation)
+        ).scalar()
+        if bumped is None:  # a database whose row was removed by hand: start it again
+            session.add(ApiKeyState(id=1, generation=1))
+            return 1
+        return bumped
 
     def count(self) -> int:
         with self.db.session() as session:

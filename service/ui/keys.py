@@ -3,8 +3,9 @@
 Only a key's SHA-256 is stored, so a new key's plaintext exists in exactly one place: the
 response to the form that created it. That page is rendered directly (not through a redirect
 and a flash, which would put the key in the session cookie) and is never cached (security.py
-sends no-store to signed-in users). A revoked key is refused by the API on its next request:
-KeyStore keeps no cache unless Settings.key_cache_seconds says so.
+sends no-store to signed-in users). A revoked key is refused at once by the process that
+revoked it, and by every other process within Settings.key_cache_seconds (1 s by default),
+when each sees the revocation counter move.
 """
 
 from __future__ import annotations

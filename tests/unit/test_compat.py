@@ -347,6 +347,73 @@ def test_deepl_a_matching_glossary_id_is_accepted_and_the_live_glossary_applied(
     assert response.get_json()["translations"][0]["text"].startswith("Kasim-Ĵomart Tokajev MET")
 
 
+def test_deepl_a_glossary_just_created_is_usable_before_the_compiled_glossary_catches_up(
+    app, client, keys,
+):
+    class ShoutingKazakh(Shouting):
+        def pairs(self) -> frozenset[tuple[str, str]]:
+            return frozenset({("en", "kk")})
+
+    stale = LocalizerCache(EngineRouter([ShoutingKazakh()]), load_house_styles(),
+                           refresh_seconds=3600.0)  # never refreshed within this test
+    app.extensions["audarma_compat"] = CompatState(stale)
+    body = {"text": "Astana Opera.", "source_lang": "EN", "target_lang": "KK",
+            "glossary_id": "audarma-en-kk"}
+    before = client.post("/v2/translate", headers=deepl(keys["editor"]), data=body)
+    created = client.post("/v2/glossaries", headers=deepl(keys["maintainer"]), json={
+        "source_lang": "en", "target_lang": "kk", "entries": "Astana Opera\tАстана Опера"})
+
+    after = client.post("/v2/translate", headers=deepl(keys["editor"]), data=body)
+    shown = client.get("/v2/glossaries/audarma-en-kk", headers=deepl(keys["editor"]))
+
+    assert before.status_code == 400  # no such glossary yet
+    assert created.status_code == 201 and created.get_json()["entry_count"] == 1
+    assert after.status_code == 200, after.get_json()
+    assert shown.status_code == 200 and shown.get_json()["entry_count"] == 1
+
+
+@pytest.mark.parametrize(("refresh", "fixed"), [(3600.0, False), (0.0, True)])
+def test_the_endpoints_see_a_glossary_edit_as_the_workers_do(make_app, refresh, fixed):
+    app = make_app(glossary_refresh_seconds=refresh)
+    client = app.test_client()
+    keys = app.extensions["audarma"].keys
+    editor, _ = keys.create("editor")
+    maintainer, _ = keys.create("maintainer")
+    body = {"text": MISSPELLED, "source_lang": "EN", "target_lang": "EN-GB"}
+    first = client.post("/v2/translate", headers=deepl(editor), data=body).get_json()
+    added = client.post("/v1/glossary/entries", json=TOKAYEV,
+                        headers={"Authorization": f"Bearer {maintainer}"})
+
+    second = client.post("/v2/translate", headers=deepl(editor), data=body).get_json()
+
+    assert added.status_code == 201
+    assert "Kassym-Zhomart" in first["translations"][0]["text"]  # not in the glossary yet
+    assert ("Kassym-Jomart" in second["translations"][0]["text"]) is fixed
+
+
+def test_deepl_translate_reads_nothing_from_the_database_once_warm(make_app, database):
+    from sqlalchemy import event
+
+    app = make_app(glossary_refresh_seconds=3600.0, key_cache_seconds=3600.0)
+    client = app.test_client()
+    editor, _ = app.extensions["audarma"].keys.create("editor")
+    body = {"text": MISSPELLED, "target_lang": "EN-GB"}
+    assert client.post("/v2/translate", headers=deepl(editor), data=body).status_code == 200
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        again = client.post("/v2/translate", headers=deepl(editor), data=body)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+
+    assert again.status_code == 200
+    assert statements == []
+
+
 def test_deepl_text_over_the_limit_is_413(make_app):
     app = make_app(max_article_bytes=100)
     key, _ = app.extensions["audarma"].keys.create("editor")
@@ -474,3 +541,86 @@ def test_deepl_glossaries_are_the_maintainers(client, keys):
     assert "curated in the maintainers' UI" in deleted.get_json()["message"]
     assert client.get("/v2/glossaries/audarma-en-ru",
                       headers=deepl(keys["editor"])).status_code == 200
+
+
+def test_deepl_glossary_language_pairs(client, keys, with_engine):
+    with_engine(Shouting())
+
+    response = client.get("/v2/glossary-language-pairs", headers=deepl(keys["editor"]))
+
+    pairs = response.get_json()["supported_languages"]
+    assert response.status_code == 200
+    assert {"source_lang": "en", "target_lang": "eo"} in pairs  # translated and named
+    assert {"source_lang": "ru", "target_lang": "de"} in pairs  # named by Tokayev's entry
+    assert all(p["source_lang"] != p["target_lang"] for p in pairs)
+    assert pairs == sorted(pairs, key=lambda p: (p["source_lang"], p["target_lang"]))
+    listed = client.get("/v2/glossaries", headers=deepl(keys["editor"])).get_json()
+    assert {(g["source_lang"], g["target_lang"]) for g in listed["glossaries"]} <= {
+        (p["source_lang"], p["target_lang"]) for p in pairs}
+    assert client.get("/v2/glossary-language-pairs").status_code == 403
+
+
+# --------------------------------------------------------------------------- shutdown
+
+
+class Closing(Shouting):
+    """An engine that records being closed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = 0
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_closing_the_app_closes_the_engines_of_the_endpoints(app, client, keys, with_engine):
+    from service.app import close_app
+
+    engine = Closing()
+    with_engine(engine)
+    assert client.post("/v2/translate", headers=deepl(keys["editor"]),
+                       data={"text": "Hello.", "target_lang": "EO"}).status_code == 200
+
+    close_app(app)
+    close_app(app)  # a second close (serve's, then atexit's) does nothing more
+
+    assert engine.closed == 1
+    assert "audarma_compat" not in app.extensions
+
+
+def test_the_apps_of_a_process_are_closed_when_it_exits(tmp_path, migrated):
+    """In a process of its own: the app's engines are closed by the atexit hook alone."""
+    import shutil
+    import subprocess
+    import sys
+    import textwrap
+
+    database = tmp_path / "audarma.sqlite3"
+    shutil.copy(migrated, database)
+    marker = tmp_path / "closed"
+    script = textwrap.dedent(f"""
+        from service.api.compat import CompatState
+        from service.app import create_app
+        from service.core.figures import load_house_styles
+        from service.core.translate import EngineRouter
+        from service.usecases.run import LocalizerCache
+
+        class Engine:
+            name = "marker"
+            def pairs(self):
+                return frozenset()
+            def close(self):
+                open({str(marker)!r}, "w").write("closed")
+
+        app = create_app({{"TESTING": True, "database_url": "sqlite:///{database}"}},
+                         enqueue=lambda job, queue: None)
+        cache = LocalizerCache(EngineRouter([Engine()]), load_house_styles(), 0.0)
+        app.extensions["audarma_compat"] = CompatState(cache)
+    """)
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    assert marker.read_text() == "closed"

@@ -48,6 +48,7 @@ ROLE_TABLE = {
     ("GET", "/v2/glossaries/<glossary_id>"): EVERY_KEY,
     ("GET", "/v2/glossaries/<glossary_id>/entries"): EVERY_KEY,
     ("DELETE", "/v2/glossaries/<glossary_id>"): ("maintainer", "admin"),
+    ("GET", "/v2/glossary-language-pairs"): EVERY_KEY,
 }
 # Those endpoints answer a missing key with 403 and put the message where their API does.
 COMPAT_PREFIXES = ("/translate", "/languages", "/detect", "/v2/")
