@@ -3,7 +3,7 @@
 Starts, on this machine: a fresh PostgreSQL database on the shared server (dropped at the end),
 a redis-server of its own (so its command counters are this run's alone), and the shape of
 docker-compose.yml: gunicorn (2 workers, 4 threads), a Celery worker for the interactive queue
-and, here, two worker processes for the batch queue (concurrency 1 each, at niceness 10 as
+and, here, two worker processes for the batch queue (concurrency 1 each, SCHED_IDLE as
 docker-compose.yml runs them). Articles are
 generated (names from the shipped glossary, dates, money) and go to en-GB, ru-RU and de-DE:
 no machine translation runs (ru and de have no engine here, so names and figures are localized
@@ -139,8 +139,8 @@ class Stack:
 
     def start_worker(self, queue: str = "batch") -> Proc:
         name = f"{queue}{len(self.workers) + 1}"
-        # Batch workers at niceness 10, as docker-compose.yml runs them (`--nice 10`).
-        argv = ["nice", "-n", "10"] if queue == "batch" else []
+        # Batch workers in SCHED_IDLE, as docker-compose.yml runs them (`--priority idle`).
+        argv = ["chrt", "--idle", "0"] if queue == "batch" else []
         argv += [str(BIN / "celery"), "-A", "workers.celery_app", "worker", "--queues", queue,
                 "--concurrency", "1", "--hostname", f"{name}@%h", "--loglevel", "WARNING",
                 "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip

@@ -7,10 +7,26 @@ and database come from AUDARMA_* variables (see docker-compose.yml).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import click
 
 from .config import Settings, SettingsError
+
+
+def _lowest_priority() -> None:
+    """SCHED_IDLE where the system has it (Linux); elsewhere the highest niceness."""
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    else:
+        os.nice(19)
+
+
+CPU_PRIORITIES: dict[str, Callable[[], object]] = {
+    "normal": lambda: None,
+    "low": lambda: os.nice(10),
+    "idle": _lowest_priority,
+}
 
 
 def _settings() -> Settings:
@@ -70,14 +86,15 @@ def serve(host: str, port: int) -> None:
     help="prefork for localization; threads for the webhooks queue (network-bound).",
 )
 @click.option(
-    "--nice",
-    type=click.IntRange(0, 19),
-    default=0,
+    "--priority",
+    type=click.Choice(list(CPU_PRIORITIES)),
+    default="normal",
     show_default=True,
-    help="Run at this lower CPU priority (Unix niceness), pool processes included: batch "
-         "workers at 10 yield the CPU to editors' jobs on a shared host.",
+    help="CPU priority of the worker and its pool processes. low: niceness 10. idle: Linux's "
+         "SCHED_IDLE, the CPU only when nothing else wants it; batch workers sharing a host "
+         "with the API or interactive workers then never slow an editor's job.",
 )
-def worker(queues: str, concurrency: int | None, loglevel: str, pool: str, nice: int) -> None:
+def worker(queues: str, concurrency: int | None, loglevel: str, pool: str, priority: str) -> None:
     """Run a Celery worker for the given queues (production: AUDARMA_BROKER_URL=redis://...)."""
     from service.queueing import QUEUES
 
@@ -89,8 +106,7 @@ def worker(queues: str, concurrency: int | None, loglevel: str, pool: str, nice:
             param_hint="--queues",
         )
     _settings()  # a bad variable is reported here, not as a traceback from inside Celery
-    if nice:
-        os.nice(nice)  # inherited by the pool processes Celery forks
+    CPU_PRIORITIES[priority]()  # inherited by the pool processes Celery forks
     argv = ["-A", "workers.celery_app", "worker", "--queues", ",".join(names),
             "--loglevel", loglevel, "--pool", pool]
     if concurrency:
