@@ -27,7 +27,7 @@ from service.queueing import (
 )
 from service.services import Services
 from service.store.db import StoreUnavailable
-from service.store.repositories import WebhookLog
+from service.store.repositories import JobStore, WebhookLog
 from service.usecases.deliver import send_job_webhook
 from service.usecases.run import (
     DONE,
@@ -58,11 +58,14 @@ class WorkerServices:
     settings: Settings
     services: Services
     webhook_log: WebhookLog
+    # The jobs store batch chunks run through: commits that do not wait for the disk.
+    batch_jobs: JobStore
     _localizers: LocalizerCache | None = None
 
     @classmethod
     def build(cls, services: Services) -> WorkerServices:
-        return cls(services.settings, services, WebhookLog(services.db))
+        return cls(services.settings, services, WebhookLog(services.db),
+                   JobStore(services.db, services.jobs.leases, synchronous=False))
 
     @property
     def localizers(self) -> LocalizerCache:
@@ -141,7 +144,7 @@ def localize_chunk(self, job_ids: list[str]) -> str:
     worker = worker_services()
     stores, settings = worker.services, worker.settings
     try:
-        outcomes = run_jobs(job_ids, stores.jobs, stores.glossary, worker.localizers,
+        outcomes = run_jobs(job_ids, worker.batch_jobs, stores.glossary, worker.localizers,
                             stores.candidates, interrupts=(SoftTimeLimitExceeded,))
     except ChunkInterrupted as exc:
         _after(exc.outcomes, stores, settings)

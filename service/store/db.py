@@ -33,10 +33,17 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session that commits when the block succeeds and rolls back when it raises."""
+    def session(self, synchronous: bool = True) -> Iterator[Session]:
+        """A session that commits when the block succeeds and rolls back when it raises.
+
+        synchronous=False (PostgreSQL): the commit returns before its WAL reaches the disk
+        (synchronous_commit off for this transaction). A crash of the database server can then
+        lose the last fraction of a second of such commits, never half of one; the callers are
+        batch chunks, whose lost work the sweeper runs again."""
         session = self._sessions()
         try:
+            if not synchronous and self.engine.dialect.name == "postgresql":
+                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
             yield session
             session.commit()
         except OperationalError as exc:

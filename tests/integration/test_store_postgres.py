@@ -115,3 +115,27 @@ def test_writes_keep_the_rules_across_entries_on_postgres(db):
     with pytest.raises(InvalidGlossaryEntry, match="also claimed by 'astana'"):
         store.create({"id": "other", "type": "place", "names": {"en": "Other"},
                       "variants": [{"text": "NUR-SULTAN", "kind": "spelling"}]}, by="mara")
+
+
+def test_batch_chunks_commit_without_waiting_for_the_disk_and_editors_jobs_wait(db):
+    """The batch chunks' job store turns synchronous_commit off in its own transactions only;
+    every other store, and the same connection's next transaction, keep PostgreSQL's default."""
+    from sqlalchemy import text
+
+    from service.store.repositories import JobStore
+
+    def setting(session) -> str:
+        return session.execute(text("SHOW synchronous_commit")).scalar_one()
+
+    with JobStore(db, synchronous=False)._session() as session:
+        assert setting(session) == "off"
+    with JobStore(db)._session() as session:
+        assert setting(session) == "on"
+    with db.session() as session:
+        assert setting(session) == "on"  # SET LOCAL ended with its transaction
+
+    jobs = JobStore(db, synchronous=False)
+    job, _ = jobs.submit(api_key_id=None, text="Hi", targets=["en-GB"])
+    [claimed] = jobs.claim_many([job["id"]])
+    jobs.complete_many([(job["id"], test_store.DOCUMENT)])
+    assert JobStore(db).get(job["id"])["status"] == "done"  # committed all the same

@@ -900,7 +900,7 @@ def test_a_slow_chunk_stores_as_it_goes_and_renews_the_leases_still_to_come(
 
     client = worker.test_client()
     ids = batch_jobs(client, auth["editor"], ["One.", "Two.", "Three."])
-    jobs = worker.extensions["audarma"].jobs
+    jobs = worker.extensions["audarma_worker"].batch_jobs  # the store chunks run through
     renewed, statuses_seen = [], []
     renew = jobs.renew
 
