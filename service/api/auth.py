@@ -6,16 +6,18 @@ OpenAPI document shows.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Protocol, cast
 
-from flask import Flask, g, request, session
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Flask, Response, g, request, session
+from werkzeug.exceptions import TooManyRequests
 
 from ..domain import ROLES
 from .errors import Forbidden, Unauthorized
+from .ratelimit import RateLimiter
 from .requests import services
 
 # Probes and the API description must answer even to a client that is being throttled.
@@ -112,34 +114,34 @@ def rate_limit_key() -> str:
     address is many people); everything else shares its address's budget."""
     if request.path.startswith("/ui/"):
         user_id = session.get("user_id")  # a signed cookie: only the UI's sign-in sets it
-        return f"user:{user_id}" if user_id else f"ip:{get_remote_address()}"
+        return f"user:{user_id}" if user_id else f"ip:{request.remote_addr}"
     caller = current_caller()
-    return f"key:{caller['prefix']}" if caller else f"ip:{get_remote_address()}"
+    return f"key:{caller['prefix']}" if caller else f"ip:{request.remote_addr}"
 
 
-def _storage_options(uri: str) -> dict:
-    if not uri.startswith(("redis://", "rediss://")):
-        return {}
-    # A hung Redis must cost a request a second at most, not the client library's default wait.
-    return {"socket_timeout": 1, "socket_connect_timeout": 1}
-
-
-def init_rate_limits(app: Flask) -> Limiter:
+def init_rate_limits(app: Flask) -> RateLimiter:
+    """Count every request to a limited endpoint against its caller's budget before the view
+    runs; refuse with 429 past it. Unknown paths (404) and UNLIMITED_ENDPOINTS are not counted."""
     settings = app.extensions["audarma"].settings
-    limiter = Limiter(
-        rate_limit_key,
-        app=app,
-        # An application limit is one budget across all endpoints, not one per endpoint.
-        application_limits=[settings.rate_limit],
-        application_limits_exempt_when=lambda: request.endpoint in UNLIMITED_ENDPOINTS,
-        storage_uri=settings.rate_limit_storage,
-        storage_options=_storage_options(settings.rate_limit_storage),
-        # Redis down or hung: count in this process's memory until it is back (checked again
-        # every few seconds), rather than answer 500 to every request. Per-process budgets are
-        # looser than a shared one, but an outage is not when to turn editors away.
-        in_memory_fallback_enabled=True,
-        swallow_errors=True,
-        headers_enabled=True,
-    )
+    limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage)
+
+    @app.before_request
+    def count_request() -> None:
+        endpoint = request.endpoint
+        if endpoint is None or endpoint in UNLIMITED_ENDPOINTS:
+            return
+        count = g.rate_count = limiter.hit(rate_limit_key())
+        if not count.allowed:
+            raise TooManyRequests(str(limiter.rate), retry_after=count.retry_after(time.time()))
+
+    @app.after_request
+    def rate_limit_headers(response: Response) -> Response:
+        count = g.get("rate_count")
+        if count is not None:
+            response.headers["X-RateLimit-Limit"] = str(count.limit)
+            response.headers["X-RateLimit-Remaining"] = str(count.remaining)
+            response.headers["X-RateLimit-Reset"] = str(math.ceil(count.reset_at))
+        return response
+
     app.extensions["audarma"].limiter = limiter
     return limiter
