@@ -72,6 +72,9 @@ def keys(app, client, auth):
             for role, header in auth.items()}
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
 def deepl(key: str) -> dict[str, str]:
     return {"Authorization": f"DeepL-Auth-Key {key}"}
 
@@ -182,6 +185,12 @@ def test_libre_an_article_over_the_size_limit_is_a_400(make_app):
     ({"data": "{not json", "content_type": "application/json"}, "not valid JSON"),
     ({"json": ["q"]}, "must be an object, not list"),
     ({"data": "q=a", "content_type": "text/plain"}, "not text/plain"),
+    # Latin-1 bytes, raw or %-escaped: refused by name, never read as U+FFFD.
+    ({"data": b"q=caf\xe9&target=en-GB", "content_type": FORM},
+     "the form body is not valid UTF-8: byte 0xe9 at offset 5"),
+    ({"data": "q=caf%E9&target=en-GB", "content_type": FORM},
+     "%-escaped value that is not UTF-8"),
+    ({"data": "&".join(["q=a"] * 1001), "content_type": FORM}, "more than 1000 fields"),
 ])
 def test_libre_unreadable_bodies_are_400_before_the_key(client, kwargs, expected):
     response = client.post("/translate", **kwargs)
@@ -253,6 +262,17 @@ def test_deepl_form_with_repeated_text(client, keys):
          "billed_characters": len(MISSPELLED)},
         {"detected_source_language": "EN", "text": "Nothing to fix.", "billed_characters": 15},
     ]}
+
+
+def test_deepl_multipart_form_with_repeated_text(client, keys):
+    response = client.post("/v2/translate", headers=deepl(keys["editor"]),
+                           content_type="multipart/form-data",
+                           data={"text": [MISSPELLED, "Nothing to fix."],
+                                 "target_lang": "EN-GB"})
+
+    assert response.status_code == 200, response.get_json()
+    texts = [t["text"] for t in response.get_json()["translations"]]
+    assert texts == [FIXED_GB, "Nothing to fix."]
 
 
 @pytest.mark.parametrize(("target", "expected"), [
