@@ -48,6 +48,9 @@ class Settings:
     rate_limit: str = "120/minute"  # per API key
     rate_limit_storage: str = "memory://"  # production: redis://...
     glossary_refresh_seconds: float = 2.0  # how stale a worker's glossary may get
+    # Between two articles, a batch worker waits at most this long while an editor's job is
+    # in flight (service/foreground.py; needs the Redis broker). 0: batches never wait.
+    batch_yield_seconds: float = 0.2
     webhook_max_attempts: int = 5
     webhook_timeout: float = 5.0  # seconds for one delivery attempt
     # Networks a callback URL may reach although they are not public (service/netguard.py),
@@ -123,6 +126,8 @@ class Settings:
                 f"{PREFIX}JOB_LEASE_SECONDS={settings.job_lease_seconds:g} must be above "
                 f"{PREFIX}TASK_TIME_LIMIT={settings.task_time_limit:g}"
             )
+        if settings.batch_yield_seconds < 0:
+            raise SettingsError(f"{PREFIX}BATCH_YIELD_SECONDS must be 0 (off) or more")
         if settings.worker_max_memory_per_child < 1:
             raise SettingsError(f"{PREFIX}WORKER_MAX_MEMORY_PER_CHILD must be a positive KiB count")
         unknown = [e for e in settings.engines if e not in KNOWN_ENGINES]

@@ -25,6 +25,7 @@ from kombu.exceptions import ChannelError
 from service import embedded_broker, redis_broker
 from service.config import Settings
 from service.domain import QUEUES, Queue
+from service.foreground import Foreground
 
 INTERACTIVE, BATCH = Queue.INTERACTIVE, Queue.BATCH
 LOCALIZE_JOB = "audarma.localize_job"
@@ -56,8 +57,10 @@ def celery_init_app(app: Flask) -> Celery:
     celery.config_from_object(celery_config(settings))
     celery.set_default()
     app.extensions["celery"] = celery
+    services.foreground = Foreground.for_broker(settings.broker_url,
+                                                settings.batch_yield_seconds)
     services.enqueue = partial(
-        enqueue, celery,
+        enqueue, celery, foreground=services.foreground,
         wake_embedded=settings.embedded_wake and embedded_broker.is_embedded(settings.broker_url),
     )
     app.extensions[SEND_CHUNK] = partial(
@@ -146,10 +149,14 @@ def _speed_up_embedded_broker() -> None:
     embedded_broker.install()
 
 
-def enqueue(celery: Celery, job_id: str, queue: str, wake_embedded: bool = False) -> None:
-    """Send a committed job to the workers of `queue` (create_app's enqueue)."""
+def enqueue(celery: Celery, job_id: str, queue: str, wake_embedded: bool = False,
+            foreground: Foreground | None = None) -> None:
+    """Send a committed job to the workers of `queue` (create_app's enqueue). An interactive
+    job is marked in flight first, so batch workers hold back from the moment it is queued."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}; queues: {', '.join(QUEUES)}")
+    if foreground is not None and queue == Queue.INTERACTIVE:
+        foreground.mark(job_id)
     celery.send_task(LOCALIZE_JOB, args=(job_id,), queue=queue)
     if wake_embedded:
         embedded_broker.wake(celery.conf.broker_url)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings
+from .foreground import Foreground
 from .store.db import Database
 from .store.repositories import CandidateStore, GlossaryStore, JobStore, KeyStore, Leases
 
@@ -35,6 +36,9 @@ class Services:
     # Messages waiting in a broker queue (the sweeper leaves a busy queue's backlog alone);
     # None without a broker.
     queue_size: Callable[[str], int] | None = None
+    # Editors' jobs in flight, which batch workers wait for (service/foreground.py); set with
+    # the broker, None without one.
+    foreground: Foreground | None = None
     # Set by the API's init: the rate limiter and the request metrics.
     limiter: Any = None
     metrics: Any = None

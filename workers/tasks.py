@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -103,6 +104,7 @@ def localize_job(self, job_id: str) -> str:
             interrupts=(SoftTimeLimitExceeded,),
         )
     except TransientJobError as exc:
+        _unmark(stores, job_id)  # batches need not wait through its backoff
         delay = retry_or_fail(
             stores.jobs, job_id, exc, self.request.retries + 1, worker.settings.task_max_retries
         )
@@ -114,6 +116,7 @@ def localize_job(self, job_id: str) -> str:
         limit = worker.settings.task_soft_time_limit
         stores.jobs.fail(job_id, time_limit_error(limit))
         log.warning("job %s: failed: over the %g s time limit", job_id, limit)
+        _unmark(stores, job_id)
         return "failed"
     except StoreUnavailable as exc:
         # The database itself is unreachable: nothing can be recorded, so just try later.
@@ -123,10 +126,18 @@ def localize_job(self, job_id: str) -> str:
             log.warning("job %s: the database is still down; left to the sweeper", job_id)
             raise Reject(exc, requeue=False) from exc
         raise self.retry(exc=exc, countdown=TASK_BACKOFF.delay(self.request.retries + 1)) from exc
+    _unmark(stores, job_id)
     if outcome.webhook_queue is not None:
         # Queued, never awaited: the webhook's retries must not hold this worker.
         deliver_webhook.apply_async((job_id,), queue=outcome.webhook_queue)
     return outcome.status
+
+
+def _unmark(stores: Services, job_id: str) -> None:
+    """An editor's job is stored or given up: batch workers need not wait for it. (A job of
+    the batch queue has no mark; removing none costs one Redis command.)"""
+    if stores.foreground is not None:
+        stores.foreground.unmark(job_id)
 
 
 @shared_task(bind=True, name=LOCALIZE_CHUNK, acks_late=True, max_retries=None)
@@ -145,7 +156,8 @@ def localize_chunk(self, job_ids: list[str]) -> str:
     stores, settings = worker.services, worker.settings
     try:
         outcomes = run_jobs(job_ids, worker.batch_jobs, stores.glossary, worker.localizers,
-                            stores.candidates, interrupts=(SoftTimeLimitExceeded,))
+                            stores.candidates, interrupts=(SoftTimeLimitExceeded,),
+                            before_each=_hold_back_for_editors(stores))
     except ChunkInterrupted as exc:
         _after(exc.outcomes, stores, settings)
         _split_after_time_limit(exc.at_hand, exc.untouched, stores)
@@ -162,6 +174,11 @@ def localize_chunk(self, job_ids: list[str]) -> str:
     _after(outcomes, stores, settings)
     done = sum(outcome.status == DONE for outcome in outcomes.values())
     return f"{done} of {len(job_ids)} done"
+
+
+def _hold_back_for_editors(stores: Services) -> Callable[[], object] | None:
+    foreground = stores.foreground
+    return foreground.wait_while_busy if foreground is not None and foreground.enabled else None
 
 
 def _after(outcomes: dict[str, JobOutcome], stores: Services, settings: Settings) -> None:

@@ -166,8 +166,11 @@ def run_job(
 def run_jobs(
     job_ids: Sequence[str], jobs: Jobs, glossary: Glossary, localizer_cache: LocalizerCache,
     candidates: Candidates, interrupts: tuple[type[BaseException], ...] = (),
+    before_each: Callable[[], object] | None = None,
 ) -> dict[str, JobOutcome]:
     """Localize jobs one after another and store their results; an outcome per job id.
+    `before_each()` is called before each job is localized (a batch worker waits there while
+    an editor's job is in flight).
 
     The store is asked in bulk, not per job: the jobs are claimed in one transaction, and what
     is finished is stored (results, done, candidates and mentions) in a few more at the end,
@@ -183,6 +186,8 @@ def run_jobs(
     finished: list[tuple[dict, dict, float]] = []  # (job, document, when it started)
     flushed_at = time.monotonic()
     for position, job in enumerate(claimed):
+        if before_each is not None:
+            before_each()
         started = time.monotonic()
         try:
             outcome, document = _run_one(job, jobs, glossary, localizer_cache, interrupts)

@@ -615,6 +615,34 @@ def test_a_chunk_task_runs_each_job_once_and_skips_finished_ones(worker, auth, q
     assert progress(client, auth["editor"], batch_id)["status"] == "done"
 
 
+def test_a_chunk_calls_before_each_once_before_every_job_it_runs(worker, auth, queue):
+    """Where a batch worker holds back for editors (service/foreground.py): before each job it
+    runs, and not for a job that is already finished."""
+    from service.usecases.run import run_jobs
+    from workers.tasks import worker_services
+
+    client = worker.test_client()
+    submit(client, auth["editor"])
+    first, second, third = (job_id for job_id, _ in queue.calls)
+    services = worker.extensions["audarma"]
+    services.jobs.save_results(first, DOCUMENT)
+    services.jobs.finish(first)
+    seen: list[list[str]] = []
+
+    def before_each() -> None:  # the statuses as each job is about to run
+        seen.append([services.jobs.get(j)["status"] for j in (second, third)])
+
+    with worker.app_context():
+        outcomes = run_jobs([first, second, third], services.jobs, services.glossary,
+                            worker_services().localizers, services.candidates,
+                            before_each=before_each)
+
+    assert [o.status for o in outcomes.values()] == ["skipped", "done", "done"]
+    # Twice, as two jobs ran: each time before the job at hand was stored (the one before it
+    # may already be, when the chunk stored what it had after a slow first job).
+    assert len(seen) == 2 and seen[0] == ["running", "running"] and seen[1][1] == "running"
+
+
 def batch_jobs(client, headers, texts, targets=("ru-RU",)) -> list[str]:
     payload = {"items": [{"id": f"a{n}", "text": text} for n, text in enumerate(texts)],
                "targets": list(targets)}
