@@ -203,8 +203,10 @@ def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(fast_sweep, client,
     created = upload(client, editor, items)
     start_beat(**FAST_SWEEP)
     first = start_worker("batch,sweeps", **FAST_SWEEP)
-    wait_until(lambda: status(client, editor, created["id"])["counts"]["done"] >= 30, 60,
-               "the first worker to be under way", interval=0.1)
+    # Killed while it holds a chunk it has claimed: seeing "done" alone, the kill could land
+    # in the moment between a chunk stored and the next one claimed, and cost nothing.
+    wait_until(lambda: _under_way(status(client, editor, created["id"])["counts"]), 60,
+               "the first worker to be under way", interval=0.02)
 
     first.kill()  # SIGKILL, worker and pool: its chunk is neither acked nor given back
     assert status(client, editor, created["id"])["counts"]["done"] < 300
@@ -219,6 +221,10 @@ def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(fast_sweep, client,
     assert any(row["attempts"] > 1 or row["taken_back"] > 0 for row in rows)
     lines = results_lines(client, editor, created["id"])
     assert [line["id"] for line in lines] == [i["id"] for i in items]
+
+
+def _under_way(counts: dict) -> bool:
+    return counts["done"] >= 30 and counts["running"] > 0
 
 
 # --------------------------------------------------------------------------- the command
