@@ -15,7 +15,8 @@ stream of editors' jobs slows an archive down but never stops it.
 
 Marks need the Redis broker. With the embedded SQLite broker (`audarma serve`, one machine,
 one worker process for both queues) nothing is marked and nothing waits. A Redis that fails
-makes this do nothing (a warning, once a minute): an outage is no reason to stop batches.
+makes this do nothing for RETRY_SECONDS at a time (a warning, once a minute): an outage is no
+reason to stop batches, nor to make each article wait out a hung Redis's timeout.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ LINGER_SECONDS = 0.05
 CHECK_SECONDS = 0.01  # between two looks at the marks, while none was live
 POLL_SECONDS = 0.005  # between two looks while waiting
 WARN_EVERY_SECONDS = 60.0
+RETRY_SECONDS = 5.0  # after a Redis error, how long marks are neither made nor looked at
 
 
 class Foreground:
@@ -52,6 +54,7 @@ class Foreground:
         self._sleep = sleep
         self._checked_at = float("-inf")
         self._warned_at = float("-inf")
+        self._down_until = float("-inf")  # time.monotonic() until Redis is tried again
 
     @classmethod
     def for_broker(cls, broker_url: str, max_pause: float) -> Foreground:
@@ -66,13 +69,19 @@ class Foreground:
     def enabled(self) -> bool:
         return self._redis is not None
 
+    def _usable(self) -> redis.Redis | None:
+        if self._redis is None or time.monotonic() < self._down_until:
+            return None
+        return self._redis
+
     def mark(self, job_id: str) -> None:
         """An editor's job is queued: batches hold back until it is done (or the mark lapses)."""
-        if self._redis is None:
+        client = self._usable()
+        if client is None:
             return
         now = self._clock()
         try:
-            with self._redis.pipeline(transaction=False) as pipe:
+            with client.pipeline(transaction=False) as pipe:
                 pipe.zadd(KEY, {job_id: now + MARK_SECONDS})
                 pipe.zremrangebyscore(KEY, "-inf", now)  # lapsed marks of dead workers
                 pipe.execute()
@@ -81,20 +90,22 @@ class Foreground:
 
     def unmark(self, job_id: str) -> None:
         """The job is stored (or failed): batches wait for it LINGER_SECONDS more at most."""
-        if self._redis is None:
+        client = self._usable()
+        if client is None:
             return
         try:
             # XX: only a job that was marked (an interactive one) gets the short lapse.
-            self._redis.zadd(KEY, {job_id: self._clock() + LINGER_SECONDS}, xx=True)
+            client.zadd(KEY, {job_id: self._clock() + LINGER_SECONDS}, xx=True)
         except redis.RedisError as exc:
             self._warn("unmark", exc)
 
     def busy(self) -> bool:
         """Whether an editor's job is in flight now (False when that cannot be known)."""
-        if self._redis is None:
+        client = self._usable()
+        if client is None:
             return False
         try:
-            return bool(self._redis.zcount(KEY, f"({self._clock()}", "+inf"))
+            return bool(client.zcount(KEY, f"({self._clock()}", "+inf"))
         except redis.RedisError as exc:
             self._warn("look at", exc)
             return False
@@ -116,6 +127,7 @@ class Foreground:
 
     def _warn(self, doing: str, exc: Exception) -> None:
         now = time.monotonic()
+        self._down_until = now + RETRY_SECONDS
         if now - self._warned_at >= WARN_EVERY_SECONDS:
             self._warned_at = now
             log.warning("could not %s the interactive jobs in flight in Redis (%s: %s); "

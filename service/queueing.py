@@ -152,12 +152,13 @@ def _speed_up_embedded_broker() -> None:
 def enqueue(celery: Celery, job_id: str, queue: str, wake_embedded: bool = False,
             foreground: Foreground | None = None) -> None:
     """Send a committed job to the workers of `queue` (create_app's enqueue). An interactive
-    job is marked in flight first, so batch workers hold back from the moment it is queued."""
+    job is then marked in flight, so batch workers hold back until it is done (marked after
+    the send: with Redis down or hung, the send's own timeout is the only wait)."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}; queues: {', '.join(QUEUES)}")
+    celery.send_task(LOCALIZE_JOB, args=(job_id,), queue=queue)
     if foreground is not None and queue == Queue.INTERACTIVE:
         foreground.mark(job_id)
-    celery.send_task(LOCALIZE_JOB, args=(job_id,), queue=queue)
     if wake_embedded:
         embedded_broker.wake(celery.conf.broker_url)
 

@@ -35,3 +35,24 @@ def test_a_redis_that_is_down_never_holds_batches_back_and_warns_once(caplog):
     warnings = [r.message for r in caplog.records if "in flight in Redis" in r.message]
     assert len(warnings) == 1 and "batches do not hold back" in warnings[0]
     foreground.close()
+
+
+def test_after_a_redis_error_it_is_not_tried_again_for_a_while(monkeypatch):
+    """A hung Redis costs one socket timeout per RETRY_SECONDS, not one per article."""
+    foreground = Foreground.for_broker(f"redis://127.0.0.1:{free_port()}/0", 0.2)
+    client = foreground._redis
+    tries = []
+    original = client.zcount
+    monkeypatch.setattr(client, "zcount", lambda *a: (tries.append(a), original(*a))[1])
+
+    assert not foreground.busy()
+    for _ in range(50):
+        assert not foreground.busy() and foreground.wait_while_busy() == 0
+        foreground.mark("job-1")
+        foreground.unmark("job-1")
+
+    assert len(tries) == 1
+    foreground._down_until = float("-inf")  # the back-off is over
+    assert not foreground.busy()
+    assert len(tries) == 2
+    foreground.close()
