@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..core.figures import load_house_styles
@@ -44,7 +44,7 @@ from ..domain import DEFAULT_TARGETS
 from ..usecases.run import LocalizerCache
 from .auth import authenticate_key
 from .errors import ApiError, BadRequest, PayloadTooLarge, shown, to_api_error
-from .requests import check_text, parse_json_bytes, services
+from .requests import check_text, check_url_input, parse_json_bytes, services
 
 log = logging.getLogger(__name__)
 
@@ -329,6 +329,21 @@ def key_reader(
 
 
 # --------------------------------------------------------------------------- errors
+
+
+def serve_compatible(
+    bp: Blueprint, render: Callable[[str], dict], status_of: Callable[[int], int],
+) -> None:
+    """What each drop-in API's blueprint does around its views: errors as `render(message)`
+    with the API's own statuses, and a query string or body that cannot be read answered
+    with 400 before the key is judged."""
+    bp.register_error_handler(Exception, error_handler(render, status_of))
+    bp.before_request(_check_request)
+
+
+def _check_request() -> None:
+    check_url_input()
+    read_body()
 
 
 def error_handler(

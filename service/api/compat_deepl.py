@@ -44,12 +44,12 @@ from .auth import KEY_READERS, known_caller, require, signature
 from .compat import (
     check_texts,
     count_usage,
-    error_handler,
     key_reader,
     language_name,
     localize_text,
     localizer,
     read_body,
+    serve_compatible,
     serving_pairs,
     source_language,
     state,
@@ -58,7 +58,7 @@ from .compat import (
 )
 from .errors import ApiError, BadRequest, NotFound, ServiceUnavailable, shown
 from .openapi import documented
-from .requests import check_url_input, services
+from .requests import services
 
 bp = Blueprint("deepl", __name__, url_prefix="/v2")
 KEY_READERS[bp.name] = key_reader("DeepL-Auth-Key", "auth_key")
@@ -84,13 +84,7 @@ def _status(status: int) -> int:
     return status if status in (400, 404, 413, 429, 456, 503) else 500
 
 
-bp.register_error_handler(Exception, error_handler(lambda message: {"message": message}, _status))
-
-
-@bp.before_request
-def _check_request() -> None:
-    check_url_input()
-    read_body()  # a body that cannot be read is a 400 before the key is judged
+serve_compatible(bp, lambda message: {"message": message}, _status)
 
 
 class GlossaryRefused(ApiError):

@@ -18,18 +18,17 @@ from ..core.locales import detect_language
 from .auth import KEY_READERS, require
 from .compat import (
     check_texts,
-    error_handler,
     key_reader,
     language_name,
     localize_text,
     localizer,
     read_body,
+    serve_compatible,
     serving_pairs,
     source_language,
     target_locale,
 )
 from .errors import BadRequest, shown
-from .requests import check_url_input
 
 bp = Blueprint("libretranslate", __name__)
 KEY_READERS[bp.name] = key_reader(None, "api_key")
@@ -47,13 +46,7 @@ def _status(status: int) -> int:
     return 500 if status >= 500 else status
 
 
-bp.register_error_handler(Exception, error_handler(lambda message: {"error": message}, _status))
-
-
-@bp.before_request
-def _check_request() -> None:
-    check_url_input()
-    read_body()  # a body that cannot be read is a 400 before the key is judged
+serve_compatible(bp, lambda message: {"error": message}, _status)
 
 
 @bp.post("/translate")
