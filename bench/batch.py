@@ -32,7 +32,6 @@ import argparse
 import http.client
 import json
 import os
-import re
 import secrets
 import signal
 import statistics
@@ -56,7 +55,7 @@ import redis  # noqa: E402
 from service.cli_batch import Api, submit_path  # noqa: E402
 from service.store.db import Database  # noqa: E402
 from service.store.repositories import GlossaryStore, KeyStore  # noqa: E402
-from tests.support.servers import OwnRedis, free_port  # noqa: E402
+from tests.support.servers import OwnRedis, free_port, group_rss_kib  # noqa: E402
 
 TARGETS = ["en-GB", "ru-RU", "de-DE"]
 TARGET_BATCH_RATIO = 0.6
@@ -91,17 +90,7 @@ class Proc:
     popen: subprocess.Popen
 
     def rss_kib(self) -> int:
-        total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                if int(stat.read_text().rsplit(")", 1)[1].split()[2]) != self.popen.pid:
-                    continue
-                status = (stat.parent / "status").read_text()
-            except (OSError, ValueError, IndexError):
-                continue  # the process ended while we looked
-            match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
-            total += int(match.group(1)) if match else 0
-        return total
+        return group_rss_kib(self.popen.pid)
 
     def stop(self) -> None:
         if self.popen.poll() is None:

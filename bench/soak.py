@@ -52,7 +52,7 @@ import psycopg  # noqa: E402
 
 from service.store.db import Database  # noqa: E402
 from service.store.repositories import GlossaryStore, KeyStore  # noqa: E402
-from tests.support.servers import OwnRedis, free_port  # noqa: E402
+from tests.support.servers import OwnRedis, free_port, group_rss_kib  # noqa: E402
 
 # Names from the shipped glossary, a date and money, in English: en-GB needs no engine, and
 # ru-RU has none installed here, so no machine translation runs.
@@ -138,17 +138,7 @@ class Proc:
         if not self.running:
             return 0
         assert self.popen is not None
-        total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                if int(stat.read_text().rsplit(")", 1)[1].split()[2]) != self.popen.pid:
-                    continue
-                status = (stat.parent / "status").read_text()
-            except (OSError, ValueError, IndexError):
-                continue  # the process ended while we looked
-            match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
-            total += int(match.group(1)) if match else 0
-        return total
+        return group_rss_kib(self.popen.pid)
 
 
 def supervise(procs: list[Proc], stop: threading.Event, restarts: Counter) -> None:
